@@ -1,0 +1,27 @@
+package io.tuneserve.model;
+
+import java.util.Map;
+import java.util.Set;
+
+/** One loaded version of a model, ready to run. Safe for concurrent {@link #run} calls. */
+public interface LoadedModel extends AutoCloseable {
+
+  /** Signatures by key, as the model declares them. */
+  Map<String, SignatureSpec> signatures();
+
+  /**
+   * Runs a signature.
+   *
+   * @param inputs every input of the signature, by alias
+   * @param outputs the output aliases to compute
+   * @throws ServingException with {@link ErrorKind#INVALID_ARGUMENT} when the model rejects the
+   *     inputs, {@link ErrorKind#INTERNAL} for any other failure
+   */
+  Map<String, TensorData> run(String signature, Map<String, TensorData> inputs, Set<String> outputs);
+
+  /** Size of the model's files on disk, for reporting. */
+  long sizeBytes();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,24 @@
+package io.tuneserve.model;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** A named signature of a loaded model, read from the model itself; tensors sorted by name. */
+public record SignatureSpec(
+    String key, String methodName, Map<String, TensorSpec> inputs, Map<String, TensorSpec> outputs) {
+
+  public static final String DEFAULT_KEY = "serving_default";
+
+  public SignatureSpec {
+    inputs = Collections.unmodifiableMap(new TreeMap<>(inputs));
+    outputs = Collections.unmodifiableMap(new TreeMap<>(outputs));
+  }
+
+  /** True when every input and output can be stacked along a leading batch dimension. */
+  public boolean isBatchable() {
+    return !inputs.isEmpty()
+        && inputs.values().stream().allMatch(TensorSpec::hasBatchDimension)
+        && outputs.values().stream().allMatch(TensorSpec::hasBatchDimension);
+  }
+}

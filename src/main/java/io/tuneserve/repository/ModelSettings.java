@@ -1,0 +1,95 @@
+package io.tuneserve.repository;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/**
+ * The optional {@code model.yaml} of a model directory. Every field may be omitted.
+ *
+ * @param versionPolicy which versions to serve (default: the latest one)
+ * @param batching overrides of the server's batching settings for this model
+ * @param labels class names in the order of the classifier's output units
+ * @param image how PNG/JPEG input becomes the input tensor
+ * @param features where the CNN codes come from
+ */
+public record ModelSettings(
+    @JsonProperty("version_policy") VersionPolicySettings versionPolicy,
+    @JsonProperty("batching") BatchingOverrides batching,
+    @JsonProperty("labels") List<String> labels,
+    @JsonProperty("image") ImageInput image,
+    @JsonProperty("features") FeatureSource features) {
+
+  public static final ModelSettings DEFAULT = new ModelSettings(null, null, null, null, null);
+
+  public ModelSettings {
+    labels = labels == null ? List.of() : List.copyOf(labels);
+  }
+
+  public VersionPolicy policy() {
+    return versionPolicy == null ? new VersionPolicy.Latest(1) : versionPolicy.toPolicy();
+  }
+
+  /** One of {@code latest: N}, {@code all: true}, {@code specific: [..]}. */
+  public record VersionPolicySettings(
+      @JsonProperty("latest") Integer latest,
+      @JsonProperty("all") Boolean all,
+      @JsonProperty("specific") List<Long> specific) {
+
+    VersionPolicy toPolicy() {
+      int given = (latest != null ? 1 : 0) + (Boolean.TRUE.equals(all) ? 1 : 0)
+          + (specific != null ? 1 : 0);
+      if (given != 1) {
+        throw new IllegalArgumentException(
+            "version_policy needs exactly one of latest, all: true, specific");
+      }
+      if (latest != null) {
+        return new VersionPolicy.Latest(latest);
+      }
+      if (specific != null) {
+        return VersionPolicy.Specific.of(specific);
+      }
+      return new VersionPolicy.All();
+    }
+  }
+
+  /** Per-model batching settings; null fields take the server's values. */
+  public record BatchingOverrides(
+      @JsonProperty("enabled") Boolean enabled,
+      @JsonProperty("max_batch_size") Integer maxBatchSize,
+      @JsonProperty("max_queue_delay_ms") Double maxQueueDelayMs,
+      @JsonProperty("max_queued_requests") Integer maxQueuedRequests) {}
+
+  /**
+   * Image preprocessing: decoded pixels are resized to height x width, converted to the number of
+   * channels, and mapped to {@code pixel * scale + offset}.
+   */
+  public record ImageInput(
+      @JsonProperty("signature") String signature,
+      @JsonProperty("input") String input,
+      @JsonProperty("output") String output,
+      @JsonProperty("height") int height,
+      @JsonProperty("width") int width,
+      @JsonProperty("channels") int channels,
+      @JsonProperty("scale") Double scale,
+      @JsonProperty("offset") Double offset) {
+
+    public ImageInput {
+      if (height < 1 || width < 1) {
+        throw new IllegalArgumentException("image height and width must be positive");
+      }
+      if (channels != 1 && channels != 3) {
+        throw new IllegalArgumentException("image channels must be 1 or 3, got " + channels);
+      }
+      if (input == null || input.isBlank()) {
+        throw new IllegalArgumentException("image input must name the signature input");
+      }
+      signature = signature == null ? "serving_default" : signature;
+      scale = scale == null ? 1.0 / 255 : scale;
+      offset = offset == null ? 0.0 : offset;
+    }
+  }
+
+  /** The signature and output that give a model's feature vector. */
+  public record FeatureSource(
+      @JsonProperty("signature") String signature, @JsonProperty("output") String output) {}
+}

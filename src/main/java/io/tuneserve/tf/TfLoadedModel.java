@@ -1,0 +1,116 @@
+package io.tuneserve.tf;
+
+import io.tuneserve.model.ErrorKind;
+import io.tuneserve.model.LoadedModel;
+import io.tuneserve.model.ServingException;
+import io.tuneserve.model.SignatureSpec;
+import io.tuneserve.model.TensorData;
+import io.tuneserve.model.TensorSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TFFailedPreconditionException;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
+import org.tensorflow.exceptions.TFOutOfRangeException;
+
+/** A SavedModel held open with its session; runs signatures by feeding and fetching tensors. */
+final class TfLoadedModel implements LoadedModel {
+  private final SavedModelBundle bundle;
+  private final Map<String, SignatureSpec> signatures;
+  private final long sizeBytes;
+
+  TfLoadedModel(SavedModelBundle bundle, long sizeBytes) {
+    this.bundle = bundle;
+    this.sizeBytes = sizeBytes;
+    Map<String, SignatureSpec> specs = new LinkedHashMap<>();
+    for (Signature signature : bundle.signatures()) {
+      specs.put(
+          signature.key(),
+          new SignatureSpec(
+              signature.key(),
+              signature.methodName(),
+              specsOf(signature.getInputs()),
+              specsOf(signature.getOutputs())));
+    }
+    this.signatures = Map.copyOf(specs);
+  }
+
+  private static Map<String, TensorSpec> specsOf(Map<String, Signature.TensorDescription> tensors) {
+    Map<String, TensorSpec> specs = new LinkedHashMap<>();
+    tensors.forEach(
+        (alias, description) -> {
+          boolean unknownRank = description.shape.isUnknown();
+          long[] shape = unknownRank ? new long[0] : description.shape.asArray();
+          specs.put(
+              alias,
+              new TensorSpec(
+                  alias,
+                  description.name,
+                  TensorConverter.dtypeOf(description.dataType),
+                  shape,
+                  unknownRank));
+        });
+    return specs;
+  }
+
+  @Override
+  public Map<String, SignatureSpec> signatures() {
+    return signatures;
+  }
+
+  @Override
+  public long sizeBytes() {
+    return sizeBytes;
+  }
+
+  @Override
+  public Map<String, TensorData> run(
+      String signatureKey, Map<String, TensorData> inputs, Set<String> outputs) {
+    SignatureSpec signature = signatures.get(signatureKey);
+    if (signature == null) {
+      throw ServingException.notFound("no signature " + signatureKey);
+    }
+    List<Tensor> fed = new ArrayList<>(inputs.size());
+    try {
+      Session.Runner runner = bundle.session().runner();
+      for (Map.Entry<String, TensorData> input : inputs.entrySet()) {
+        TensorSpec spec = signature.inputs().get(input.getKey());
+        Tensor tensor = TensorConverter.toTensor(input.getValue());
+        fed.add(tensor);
+        runner.feed(spec.tensorName(), tensor);
+      }
+      List<String> fetched = new ArrayList<>(outputs);
+      for (String output : fetched) {
+        runner.fetch(signature.outputs().get(output).tensorName());
+      }
+      try (Result result = runner.run()) {
+        Map<String, TensorData> values = new LinkedHashMap<>();
+        for (int i = 0; i < fetched.size(); i++) {
+          values.put(fetched.get(i), TensorConverter.fromTensor(result.get(i)));
+        }
+        return values;
+      }
+    } catch (TFInvalidArgumentException | TFOutOfRangeException | TFFailedPreconditionException e) {
+      throw new ServingException(ErrorKind.INVALID_ARGUMENT, Messages.firstLine(e.getMessage()), e);
+    } catch (ServingException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new ServingException(ErrorKind.INTERNAL, "model execution failed: " + Messages.firstLine(e.getMessage()), e);
+    } finally {
+      fed.forEach(Tensor::close);
+    }
+  }
+
+
+  @Override
+  public void close() {
+    bundle.close();
+  }
+}
