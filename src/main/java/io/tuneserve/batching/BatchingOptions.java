@@ -18,7 +18,8 @@ public record BatchingOptions(int maxBatchSize, Duration maxQueueDelay, int maxQ
       throw new IllegalArgumentException("max_queue_delay must not be negative");
     }
     if (maxQueuedTasks < 1) {
-      throw new IllegalArgumentException("max_queued_tasks must be at least 1, got " + maxQueuedTasks);
+      throw new IllegalArgumentException(
+          "max_queued_tasks must be at least 1, got " + maxQueuedTasks);
     }
   }
 }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Serves TensorFlow models over HTTP and fine-tunes them online.",
-    subcommands = {ZooCommand.class})
+    subcommands = {ServeCommand.class, ZooCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -20,6 +20,8 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     int exitCode = new CommandLine(new Main()).execute(args);
-    System.exit(exitCode);
+    if (exitCode != 0 || !ServeCommand.isServing()) {
+      System.exit(exitCode);
+    }
   }
 }

@@ -19,33 +19,50 @@ import picocli.CommandLine.Option;
       "<out>/<version>/ (a SavedModel) with <out>/model.yaml and <out>/MODEL_CARD.md."
     })
 final class PretrainCommand implements Callable<Integer> {
-  @Option(names = "--out", required = true, description = "Model directory, e.g. models/fashion-convnet.")
+  @Option(
+      names = "--out",
+      required = true,
+      description = "Model directory, e.g. models/fashion-convnet.")
   Path out;
 
-  @Option(names = "--version", defaultValue = "1", description = "Version to write (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--version",
+      defaultValue = "1",
+      description = "Version to write (default: ${DEFAULT-VALUE}).")
   long version;
 
-  @Option(names = "--epochs", defaultValue = "3", description = "Training epochs (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--epochs",
+      defaultValue = "3",
+      description = "Training epochs (default: ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(names = "--batch-size", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch-size",
+      defaultValue = "64",
+      description = "Batch size (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--learning-rate", defaultValue = "0.01", description = "Momentum SGD learning rate (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--learning-rate",
+      defaultValue = "0.01",
+      description = "Momentum SGD learning rate (default: ${DEFAULT-VALUE}).")
   float learningRate;
 
-  @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description = "Random seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(
-      names = "--data",
-      description = "Fashion-MNIST directory (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--data", description = "Fashion-MNIST directory (default: ${DEFAULT-VALUE}).")
   Path data = FashionMnist.DEFAULT_DIRECTORY;
 
   @Override
   public Integer call() throws Exception {
     if (epochs < 1 || batchSize < 1 || version < 1 || !(learningRate > 0)) {
-      System.err.println("--epochs, --batch-size and --version must be positive, --learning-rate > 0");
+      System.err.println(
+          "--epochs, --batch-size and --version must be positive, --learning-rate > 0");
       return 2;
     }
     Path versionDirectory = out.resolve(Long.toString(version));
@@ -70,7 +87,14 @@ final class PretrainCommand implements Callable<Integer> {
       System.out.printf("test accuracy %.4f on %d images%n", accuracy, test.count());
       Files.createDirectories(out);
       trainer.export(versionDirectory);
-      ModelCard card = new ModelCard(out.getFileName().toString(), version, settings, train.count(), test.count(), accuracy);
+      ModelCard card =
+          new ModelCard(
+              out.getFileName().toString(),
+              version,
+              settings,
+              train.count(),
+              test.count(),
+              accuracy);
       Files.writeString(out.resolve("MODEL_CARD.md"), card.markdown());
       Files.writeString(out.resolve("model.yaml"), card.modelYaml(FashionMnist.LABELS));
       System.out.println("wrote " + versionDirectory);

@@ -10,7 +10,15 @@ public final class FashionMnist {
   public static final Path DEFAULT_DIRECTORY = Path.of("/usr/share/datasets/fashion-mnist");
   public static final List<String> LABELS =
       List.of(
-          "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+          "T-shirt/top",
+          "Trouser",
+          "Pullover",
+          "Dress",
+          "Coat",
+          "Sandal",
+          "Shirt",
+          "Sneaker",
+          "Bag",
           "Ankle boot");
 
   private final Path directory;
@@ -32,7 +40,8 @@ public final class FashionMnist {
     Path labels = directory.resolve(prefix + "-labels-idx1-ubyte.gz");
     if (!Files.exists(images) || !Files.exists(labels)) {
       throw new IOException(
-          "Fashion-MNIST not found in " + directory
+          "Fashion-MNIST not found in "
+              + directory
               + " (install it with: apt-get install -y dataset-fashion-mnist)");
     }
     return IdxFiles.read(images, labels);

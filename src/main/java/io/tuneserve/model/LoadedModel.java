@@ -17,7 +17,8 @@ public interface LoadedModel extends AutoCloseable {
    * @throws ServingException with {@link ErrorKind#INVALID_ARGUMENT} when the model rejects the
    *     inputs, {@link ErrorKind#INTERNAL} for any other failure
    */
-  Map<String, TensorData> run(String signature, Map<String, TensorData> inputs, Set<String> outputs);
+  Map<String, TensorData> run(
+      String signature, Map<String, TensorData> inputs, Set<String> outputs);
 
   /** Size of the model's files on disk, for reporting. */
   long sizeBytes();

@@ -6,7 +6,10 @@ import java.util.TreeMap;
 
 /** A named signature of a loaded model, read from the model itself; tensors sorted by name. */
 public record SignatureSpec(
-    String key, String methodName, Map<String, TensorSpec> inputs, Map<String, TensorSpec> outputs) {
+    String key,
+    String methodName,
+    Map<String, TensorSpec> inputs,
+    Map<String, TensorSpec> outputs) {
 
   public static final String DEFAULT_KEY = "serving_default";
 

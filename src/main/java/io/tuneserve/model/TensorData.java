@@ -32,8 +32,14 @@ public final class TensorData {
     long expected = elementCount(shape) * dtype.elementSize();
     if (expected != raw.length) {
       throw new IllegalArgumentException(
-          "shape " + Arrays.toString(shape) + " of " + dtype.oipName() + " needs " + expected
-              + " bytes, got " + raw.length);
+          "shape "
+              + Arrays.toString(shape)
+              + " of "
+              + dtype.oipName()
+              + " needs "
+              + expected
+              + " bytes, got "
+              + raw.length);
     }
     return new TensorData(dtype, shape.clone(), raw, null);
   }
@@ -42,7 +48,11 @@ public final class TensorData {
   public static TensorData ofStrings(long[] shape, byte[][] strings) {
     if (elementCount(shape) != strings.length) {
       throw new IllegalArgumentException(
-          "shape " + Arrays.toString(shape) + " needs " + elementCount(shape) + " strings, got "
+          "shape "
+              + Arrays.toString(shape)
+              + " needs "
+              + elementCount(shape)
+              + " strings, got "
               + strings.length);
     }
     return new TensorData(DType.BYTES, shape.clone(), null, strings);
@@ -105,6 +115,11 @@ public final class TensorData {
     return ByteBuffer.wrap(raw()).order(ByteOrder.LITTLE_ENDIAN);
   }
 
+  /** A little-endian view of the raw bytes, or null for a {@link DType#BYTES} tensor. */
+  public ByteBuffer littleEndianOrNull() {
+    return raw == null ? null : littleEndian();
+  }
+
   /** The value at a flat index as a double (numeric and bool tensors). */
   public double doubleAt(int index) {
     ByteBuffer b = littleEndian();
@@ -164,7 +179,8 @@ public final class TensorData {
     int start = Math.toIntExact(from * rowElements);
     int length = Math.toIntExact(count * rowElements);
     if (dtype == DType.BYTES) {
-      return new TensorData(dtype, sliceShape, null, Arrays.copyOfRange(strings, start, start + length));
+      return new TensorData(
+          dtype, sliceShape, null, Arrays.copyOfRange(strings, start, start + length));
     }
     int size = dtype.elementSize();
     return new TensorData(

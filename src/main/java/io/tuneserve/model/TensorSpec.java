@@ -3,46 +3,60 @@ package io.tuneserve.model;
 import java.util.Arrays;
 
 /**
- * The declared type and shape of a signature input or output. A dimension of -1 is unknown; a
- * null-free empty array with {@code unknownRank} set means the rank itself is unknown.
+ * The type and shape of a signature input or output. A dimension of -1 is unknown.
  *
  * @param name the alias the signature gives this tensor
  * @param tensorName the graph tensor name, e.g. {@code x:0}
+ * @param shape the shape the signature declares; null when its rank is unknown
+ * @param feedShape the shape the graph itself gives the tensor, which a fed value must match (a
+ *     kernel handed a tensor of another rank may abort the process); null when unknown
  */
-public record TensorSpec(String name, String tensorName, DType dtype, long[] shape, boolean unknownRank) {
+public record TensorSpec(
+    String name, String tensorName, DType dtype, long[] shape, long[] feedShape) {
 
   public TensorSpec {
-    shape = shape.clone();
+    shape = shape == null ? null : shape.clone();
+    feedShape = feedShape == null ? null : feedShape.clone();
+  }
+
+  /** A spec whose graph shape is the declared one. */
+  public static TensorSpec of(String name, String tensorName, DType dtype, long[] shape) {
+    return new TensorSpec(name, tensorName, dtype, shape, shape);
   }
 
   @Override
   public long[] shape() {
-    return shape.clone();
+    return shape == null ? null : shape.clone();
   }
 
-  public int rank() {
-    return shape.length;
+  public boolean unknownRank() {
+    return shape == null;
   }
 
   /** True when the leading dimension is unknown, so requests can be stacked along it. */
   public boolean hasBatchDimension() {
-    return !unknownRank && shape.length > 0 && shape[0] == -1;
+    return shape != null && shape.length > 0 && shape[0] == -1;
   }
 
-  /** Whether a concrete shape fits this declaration. */
+  /** Whether a value of this concrete shape may be fed to the graph. */
   public boolean accepts(long[] concrete) {
-    if (unknownRank) {
+    if (feedShape == null) {
       return true;
     }
-    if (concrete.length != shape.length) {
+    if (concrete.length != feedShape.length) {
       return false;
     }
-    for (int i = 0; i < shape.length; i++) {
-      if (shape[i] >= 0 && shape[i] != concrete[i]) {
+    for (int i = 0; i < feedShape.length; i++) {
+      if (feedShape[i] >= 0 && feedShape[i] != concrete[i]) {
         return false;
       }
     }
     return true;
+  }
+
+  /** The shape a fed value must have, for error messages ("-1" = any size). */
+  public String feedShapeText() {
+    return feedShape == null ? "any shape" : Arrays.toString(feedShape);
   }
 
   @Override
@@ -52,7 +66,7 @@ public record TensorSpec(String name, String tensorName, DType dtype, long[] sha
         && tensorName.equals(other.tensorName)
         && dtype == other.dtype
         && Arrays.equals(shape, other.shape)
-        && unknownRank == other.unknownRank;
+        && Arrays.equals(feedShape, other.feedShape);
   }
 
   @Override
@@ -62,6 +76,6 @@ public record TensorSpec(String name, String tensorName, DType dtype, long[] sha
 
   @Override
   public String toString() {
-    return name + ":" + dtype.oipName() + (unknownRank ? "[?]" : Arrays.toString(shape));
+    return name + ":" + dtype.oipName() + (shape == null ? "[?]" : Arrays.toString(shape));
   }
 }

@@ -36,8 +36,10 @@ public record ModelSettings(
       @JsonProperty("specific") List<Long> specific) {
 
     VersionPolicy toPolicy() {
-      int given = (latest != null ? 1 : 0) + (Boolean.TRUE.equals(all) ? 1 : 0)
-          + (specific != null ? 1 : 0);
+      int given =
+          (latest != null ? 1 : 0)
+              + (Boolean.TRUE.equals(all) ? 1 : 0)
+              + (specific != null ? 1 : 0);
       if (given != 1) {
         throw new IllegalArgumentException(
             "version_policy needs exactly one of latest, all: true, specific");

@@ -13,7 +13,10 @@ import java.util.TreeSet;
  * @param versions the version directories present, ascending
  */
 public record ModelSource(
-    String name, Path directory, ModelSettings settings, String settingsError,
+    String name,
+    Path directory,
+    ModelSettings settings,
+    String settingsError,
     NavigableSet<Long> versions) {
 
   public ModelSource {

@@ -1,6 +1,7 @@
 package io.tuneserve.tf;
 
 import io.tuneserve.model.DType;
+import io.tuneserve.model.ErrorKind;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.TensorData;
 import org.tensorflow.Tensor;
@@ -24,8 +25,7 @@ final class TensorConverter {
   static DType dtypeOf(DataType type) {
     return DType.fromTfName(type.name())
         .orElseThrow(
-            () -> new ServingException(
-                io.tuneserve.model.ErrorKind.INTERNAL, "unsupported TensorFlow dtype " + type));
+            () -> new ServingException(ErrorKind.INTERNAL, "unsupported TensorFlow dtype " + type));
   }
 
   /** A new TensorFlow tensor holding a copy of {@code data}; the caller closes it. */

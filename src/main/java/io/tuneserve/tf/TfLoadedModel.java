@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
@@ -19,6 +20,7 @@ import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TFFailedPreconditionException;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.exceptions.TFOutOfRangeException;
+import org.tensorflow.ndarray.Shape;
 
 /** A SavedModel held open with its session; runs signatures by feeding and fetching tensors. */
 final class TfLoadedModel implements LoadedModel {
@@ -36,28 +38,38 @@ final class TfLoadedModel implements LoadedModel {
           new SignatureSpec(
               signature.key(),
               signature.methodName(),
-              specsOf(signature.getInputs()),
-              specsOf(signature.getOutputs())));
+              specsOf(bundle.graph(), signature.getInputs()),
+              specsOf(bundle.graph(), signature.getOutputs())));
     }
     this.signatures = Map.copyOf(specs);
   }
 
-  private static Map<String, TensorSpec> specsOf(Map<String, Signature.TensorDescription> tensors) {
+  private static Map<String, TensorSpec> specsOf(
+      Graph graph, Map<String, Signature.TensorDescription> tensors) {
     Map<String, TensorSpec> specs = new LinkedHashMap<>();
     tensors.forEach(
         (alias, description) -> {
-          boolean unknownRank = description.shape.isUnknown();
-          long[] shape = unknownRank ? new long[0] : description.shape.asArray();
+          long[] declared = description.shape.isUnknown() ? null : description.shape.asArray();
           specs.put(
               alias,
               new TensorSpec(
                   alias,
                   description.name,
                   TensorConverter.dtypeOf(description.dataType),
-                  shape,
-                  unknownRank));
+                  declared,
+                  graphShape(graph, description.name)));
         });
     return specs;
+  }
+
+  /** The static shape the graph gives a tensor; null when it is unknown or not found. */
+  private static long[] graphShape(Graph graph, String tensorName) {
+    try {
+      Shape shape = graph.outputOrThrow(tensorName).shape();
+      return shape.isUnknown() ? null : shape.asArray();
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   @Override
@@ -102,12 +114,12 @@ final class TfLoadedModel implements LoadedModel {
     } catch (ServingException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new ServingException(ErrorKind.INTERNAL, "model execution failed: " + Messages.firstLine(e.getMessage()), e);
+      throw new ServingException(
+          ErrorKind.INTERNAL, "model execution failed: " + Messages.firstLine(e.getMessage()), e);
     } finally {
       fed.forEach(Tensor::close);
     }
   }
-
 
   @Override
   public void close() {

@@ -45,8 +45,8 @@ public final class TfModelLoader implements ModelLoader {
       return new TfLoadedModel(bundle, DirectorySize.of(versionDirectory));
     } catch (RuntimeException e) {
       bundle.close();
-      throw new ModelLoadException("cannot read signatures: " + Messages.firstLine(e.getMessage()), e);
+      throw new ModelLoadException(
+          "cannot read signatures: " + Messages.firstLine(e.getMessage()), e);
     }
   }
-
 }

@@ -63,8 +63,8 @@ public final class ConvNetGraph {
     this.tf = Ops.create(graph);
     this.seed = seed;
     this.featureSize = 128;
-    images = tf.withName(INPUT).placeholder(TFloat32.class,
-        Placeholder.shape(Shape.of(-1, -1, -1, 1)));
+    images =
+        tf.withName(INPUT).placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1, -1, 1)));
     labels = tf.withName(LABELS).placeholder(TInt64.class, Placeholder.shape(Shape.of(-1)));
     lrBase = tf.withName(LR_BASE).placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
     lrHead = tf.withName(LR_HEAD).placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
@@ -107,8 +107,7 @@ public final class ConvNetGraph {
     for (int i = 0; i < all.size(); i++) {
       Variable<TFloat32> v = all.get(i);
       Operand<TFloat32> lr = i < baseVariables.size() ? lrBase : lrHead;
-      Variable<TFloat32> accumulator =
-          zeroVariable(train, "momentum_" + i, v.shape().asArray());
+      Variable<TFloat32> accumulator = zeroVariable(train, "momentum_" + i, v.shape().asArray());
       @SuppressWarnings("unchecked")
       Operand<TFloat32> gradient = (Operand<TFloat32>) gradients[i];
       updates.add(

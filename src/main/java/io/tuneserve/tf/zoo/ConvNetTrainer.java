@@ -49,7 +49,9 @@ public final class ConvNetTrainer implements AutoCloseable {
       shuffle(order, random);
       double lossSum = 0;
       int steps = 0;
-      for (int from = 0; from + settings.batchSize() <= order.length; from += settings.batchSize()) {
+      for (int from = 0;
+          from + settings.batchSize() <= order.length;
+          from += settings.batchSize()) {
         for (int j = 0; j < settings.batchSize(); j++) {
           int index = order[from + j];
           System.arraycopy(data.pixels(), index * imageSize, batchPixels, j * imageSize, imageSize);

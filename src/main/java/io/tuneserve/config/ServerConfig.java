@@ -1,0 +1,71 @@
+package io.tuneserve.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** The server's configuration; conf/tuneserve.yaml documents every key. */
+public record ServerConfig(
+    @JsonProperty(value = "http", required = true) Http http,
+    @JsonProperty(value = "models", required = true) Models models,
+    @JsonProperty(value = "batching", required = true) Batching batching,
+    @JsonProperty(value = "tensorflow", required = true) Tensorflow tensorflow) {
+
+  public record Http(
+      @JsonProperty("host") String host,
+      @JsonProperty("port") int port,
+      @JsonProperty("event_loops") int eventLoops,
+      @JsonProperty("max_body_bytes") long maxBodyBytes,
+      @JsonProperty("max_image_pixels") long maxImagePixels) {
+    public Http {
+      check(port >= 0 && port <= 65535, "http.port must be 0..65535, got " + port);
+      check(eventLoops >= 0, "http.event_loops must not be negative");
+      check(maxBodyBytes > 0, "http.max_body_bytes must be positive");
+      check(maxImagePixels > 0, "http.max_image_pixels must be positive");
+    }
+  }
+
+  public record Models(
+      @JsonProperty("directory") String directory,
+      @JsonProperty("poll_interval_seconds") double pollIntervalSeconds) {
+    public Models {
+      check(directory != null && !directory.isBlank(), "models.directory must be set");
+      check(pollIntervalSeconds >= 0, "models.poll_interval_seconds must not be negative");
+    }
+  }
+
+  public record Batching(
+      @JsonProperty("enabled") boolean enabled,
+      @JsonProperty("max_batch_size") int maxBatchSize,
+      @JsonProperty("max_queue_delay_ms") double maxQueueDelayMs,
+      @JsonProperty("max_queued_requests") int maxQueuedRequests,
+      @JsonProperty("threads") int threads,
+      @JsonProperty("max_unbatched_queue") int maxUnbatchedQueue) {
+    public Batching {
+      check(maxBatchSize >= 1, "batching.max_batch_size must be at least 1");
+      check(maxQueueDelayMs >= 0, "batching.max_queue_delay_ms must not be negative");
+      check(maxQueuedRequests >= 1, "batching.max_queued_requests must be at least 1");
+      check(threads >= 0, "batching.threads must not be negative");
+      check(maxUnbatchedQueue >= 1, "batching.max_unbatched_queue must be at least 1");
+    }
+  }
+
+  public record Tensorflow(
+      @JsonProperty("intra_op_threads") int intraOpThreads,
+      @JsonProperty("inter_op_threads") int interOpThreads,
+      @JsonProperty("gpu_allow_growth") boolean gpuAllowGrowth,
+      @JsonProperty("gpu_memory_fraction") double gpuMemoryFraction) {
+    public Tensorflow {
+      check(
+          intraOpThreads >= 0 && interOpThreads >= 0,
+          "tensorflow thread counts must not be negative");
+      check(
+          gpuMemoryFraction >= 0 && gpuMemoryFraction <= 1,
+          "tensorflow.gpu_memory_fraction must be 0..1");
+    }
+  }
+
+  private static void check(boolean condition, String message) {
+    if (!condition) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package io.tuneserve.http;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tuneserve.inference.InferenceService;
+import io.tuneserve.metrics.ServingMetrics;
+import io.tuneserve.serving.ModelManager;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The HTTP front: routes every API to its handler on the event loop. Handlers only decode and
+ * encode; model execution happens on the inference worker threads.
+ */
+public final class HttpVerticle extends VerticleBase {
+  private final HttpSettings settings;
+  private final InferenceService inference;
+  private final ModelManager manager;
+  private final ServingMetrics metrics;
+  private final PrometheusMeterRegistry registry;
+  private final String serverVersion;
+  private HttpServer server;
+
+  public HttpVerticle(
+      HttpSettings settings,
+      InferenceService inference,
+      ModelManager manager,
+      ServingMetrics metrics,
+      PrometheusMeterRegistry registry,
+      String serverVersion) {
+    this.settings = settings;
+    this.inference = inference;
+    this.manager = manager;
+    this.metrics = metrics;
+    this.registry = registry;
+    this.serverVersion = serverVersion;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    router.route().handler(this::recordMetrics);
+    router.route().handler(new RawBody(settings.maxBodyBytes()));
+    new HealthApi(manager, registry).mount(router);
+    new ImageApi(inference, settings.maxImagePixels()).mount(router);
+    new TfServingApi(inference, manager, settings.maxImagePixels()).mount(router);
+    new OipApi(inference, manager, serverVersion).mount(router);
+    new ManagementApi(manager).mount(router);
+    router
+        .route()
+        .last()
+        .handler(
+            ctx ->
+                Replies.error(
+                    ctx,
+                    404,
+                    "no endpoint " + ctx.request().method() + " " + ctx.request().path()));
+    router.route().failureHandler(this::failed);
+    server =
+        vertx.createHttpServer(
+            new HttpServerOptions()
+                .setHost(settings.host())
+                .setPort(settings.port())
+                .setCompressionSupported(false)
+                .setTcpNoDelay(true));
+    return server.requestHandler(router).listen();
+  }
+
+  private void failed(RoutingContext ctx) {
+    if (ctx.failure() != null) {
+      Replies.error(ctx, ctx.failure());
+    } else if (ctx.statusCode() == 413) {
+      Replies.error(
+          ctx,
+          413,
+          "the request body is larger than the limit of " + settings.maxBodyBytes() + " bytes");
+    } else {
+      Replies.error(ctx, ctx.statusCode(), "request failed with status " + ctx.statusCode());
+    }
+  }
+
+  private void recordMetrics(RoutingContext ctx) {
+    long start = System.nanoTime();
+    ctx.addEndHandler(
+        done -> {
+          String path = ctx.normalizedPath();
+          String api = apiOf(path);
+          if (api == null) {
+            return;
+          }
+          String model = ctx.pathParam("model");
+          boolean known = model != null && manager.status(model).isPresent();
+          String version = ctx.pathParam("version");
+          metrics.request(
+              api,
+              known ? model : "",
+              known && version != null ? version : "",
+              ctx.response().getStatusCode(),
+              System.nanoTime() - start);
+        });
+    ctx.next();
+  }
+
+  private static String apiOf(String path) {
+    if (path.endsWith(":classify-image")) {
+      return ImageApi.API;
+    }
+    if (path.startsWith("/v1/")) {
+      return TfServingApi.API;
+    }
+    if (path.startsWith("/v2/repository")) {
+      return ManagementApi.API;
+    }
+    if (path.startsWith("/v2/models")) {
+      return OipApi.API;
+    }
+    return null;
+  }
+
+  /** The port the server listens on (useful when configured as 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+}

@@ -1,0 +1,153 @@
+package io.tuneserve.http;
+
+import io.tuneserve.image.ImageDecoder;
+import io.tuneserve.inference.DecodedRequest;
+import io.tuneserve.inference.InferenceResult;
+import io.tuneserve.inference.InferenceService;
+import io.tuneserve.model.ServingException;
+import io.tuneserve.model.SignatureSpec;
+import io.tuneserve.model.TensorData;
+import io.tuneserve.model.TensorSpec;
+import io.tuneserve.repository.ModelSettings;
+import io.tuneserve.serving.ModelView;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * {@code POST /v1/models/{m}[/versions/{v}]:classify-image}: a raw PNG or JPEG body in, the top-k
+ * labels with their scores out, for models whose model.yaml declares image preprocessing.
+ */
+final class ImageApi {
+  static final String API = "image";
+  private static final String PATH =
+      "/v1/models" + PathParams.MODEL_AND_VERSION + ":classify-image";
+  private static final int DEFAULT_TOP_K = 5;
+
+  private final InferenceService inference;
+  private final long maxImagePixels;
+
+  ImageApi(InferenceService inference, long maxImagePixels) {
+    this.inference = inference;
+    this.maxImagePixels = maxImagePixels;
+  }
+
+  void mount(Router router) {
+    router.postWithRegex(PATH).handler(this::classify);
+    router
+        .routeWithRegex(PATH)
+        .handler(ctx -> Replies.error(ctx, 405, "use POST with an image/png or image/jpeg body"));
+  }
+
+  private void classify(RoutingContext ctx) {
+    String model = PathParams.model(ctx);
+    OptionalLong version = PathParams.version(ctx);
+    int topK = topK(ctx.queryParam("top_k"));
+    Buffer body = RawBody.of(ctx);
+    if (body == null || body.length() == 0) {
+      throw ServingException.invalid("the body is empty; send the PNG or JPEG bytes as the body");
+    }
+    byte[] image = body.getBytes();
+    Future.fromCompletionStage(
+            inference.infer(model, version, view -> decode(view, image)),
+            ctx.vertx().getOrCreateContext())
+        .map(result -> encode(result, topK))
+        .onSuccess(reply -> Replies.send(ctx, 200, reply))
+        .onFailure(ctx::fail);
+  }
+
+  private static int topK(List<String> values) {
+    if (values.isEmpty()) {
+      return DEFAULT_TOP_K;
+    }
+    try {
+      int k = Integer.parseInt(values.get(0));
+      if (k >= 1) {
+        return k;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw ServingException.invalid("top_k must be a positive integer, got '" + values.get(0) + "'");
+  }
+
+  private DecodedRequest decode(ModelView view, byte[] image) {
+    ModelSettings.ImageInput settings = imageSettings(view);
+    SignatureSpec signature = view.signature(settings.signature());
+    TensorSpec input = signature.inputs().get(settings.input());
+    if (input == null || signature.inputs().size() != 1) {
+      throw ServingException.invalid(
+          "model "
+              + view.name()
+              + ": image input '"
+              + settings.input()
+              + "' must be the only input of signature "
+              + signature.key());
+    }
+    TensorData pixels = new ImageDecoder(settings, input.dtype(), maxImagePixels).decode(image);
+    long[] shape = pixels.shape();
+    long[] batch = {1, shape[0], shape[1], shape[2]};
+    TensorData tensor = TensorData.ofRaw(pixels.dtype(), batch, pixels.raw());
+    return new DecodedRequest(
+        signature.key(), Map.of(input.name(), tensor), Set.of(scoresOutput(settings, signature)));
+  }
+
+  private static ModelSettings.ImageInput imageSettings(ModelView view) {
+    ModelSettings.ImageInput settings = view.settings().image();
+    if (settings == null) {
+      throw ServingException.invalid(
+          "model "
+              + view.name()
+              + " declares no image preprocessing (an 'image' section in its"
+              + " model.yaml)");
+    }
+    return settings;
+  }
+
+  private static String scoresOutput(ModelSettings.ImageInput settings, SignatureSpec signature) {
+    if (settings.output() != null) {
+      return settings.output();
+    }
+    if (signature.outputs().size() == 1) {
+      return signature.outputs().keySet().iterator().next();
+    }
+    throw ServingException.invalid(
+        "model.yaml must name the image output among " + signature.outputs().keySet());
+  }
+
+  private static Buffer encode(InferenceResult result, int topK) {
+    TensorData scores = result.outputs().values().iterator().next();
+    int classes = Math.toIntExact(scores.elementCount());
+    List<Integer> order = new ArrayList<>(classes);
+    for (int i = 0; i < classes; i++) {
+      order.add(i);
+    }
+    order.sort(Comparator.comparingDouble((Integer i) -> -scores.doubleAt(i)));
+    List<String> labels = result.version().settings().labels();
+    return Replies.encode(
+        json -> {
+          json.writeStartObject();
+          json.writeStringField("model_name", result.version().name());
+          json.writeStringField("model_version", Long.toString(result.version().version()));
+          json.writeArrayFieldStart("predictions");
+          for (int rank = 0; rank < Math.min(topK, classes); rank++) {
+            int index = order.get(rank);
+            json.writeStartObject();
+            json.writeNumberField("index", index);
+            json.writeStringField(
+                "label", index < labels.size() ? labels.get(index) : Integer.toString(index));
+            json.writeNumberField("score", scores.doubleAt(index));
+            json.writeEndObject();
+          }
+          json.writeEndArray();
+          json.writeEndObject();
+        });
+  }
+}

@@ -1,0 +1,113 @@
+package io.tuneserve.http;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.tuneserve.model.ErrorKind;
+import io.tuneserve.model.ServingException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.concurrent.CompletionException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Writes JSON replies and maps failures to status codes: the one place that does either. */
+final class Replies {
+  private static final Logger LOG = Logger.getLogger(Replies.class.getName());
+  static final JsonFactory JSON = new JsonFactory();
+  static final String JSON_TYPE = "application/json";
+
+  private Replies() {}
+
+  /** Writes JSON into a buffer. */
+  @FunctionalInterface
+  interface JsonBody {
+    void write(JsonGenerator json) throws IOException;
+  }
+
+  static Buffer encode(JsonBody body) {
+    Buffer buffer = Buffer.buffer(256);
+    try (OutputStream out = new BufferOutputStream(buffer);
+        JsonGenerator json = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+      body.write(json);
+    } catch (IOException e) {
+      throw new ServingException(ErrorKind.INTERNAL, "cannot encode the reply", e);
+    }
+    return buffer;
+  }
+
+  static void json(RoutingContext ctx, int status, JsonBody body) {
+    send(ctx, status, encode(body));
+  }
+
+  static void send(RoutingContext ctx, int status, Buffer encoded) {
+    HttpServerResponse response = ctx.response();
+    if (response.ended()) {
+      return;
+    }
+    response.setStatusCode(status).putHeader("content-type", JSON_TYPE).end(encoded);
+  }
+
+  static int status(ErrorKind kind) {
+    return switch (kind) {
+      case INVALID_ARGUMENT -> 400;
+      case NOT_FOUND -> 404;
+      case UNAVAILABLE -> 503;
+      case OVERLOADED -> 429;
+      case INTERNAL -> 500;
+    };
+  }
+
+  /** Replies {@code {"error": "..."}} with the status the failure's kind maps to. */
+  static void error(RoutingContext ctx, Throwable failure) {
+    Throwable cause = failure;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof ServingException serving) {
+      if (serving.kind() == ErrorKind.INTERNAL) {
+        LOG.log(Level.WARNING, "internal error on " + ctx.request().path(), serving);
+      }
+      error(ctx, status(serving.kind()), serving.getMessage());
+    } else {
+      LOG.log(Level.SEVERE, "unexpected failure on " + ctx.request().path(), cause);
+      error(ctx, 500, "internal error");
+    }
+  }
+
+  static void error(RoutingContext ctx, int status, String message) {
+    if (status == 429) {
+      ctx.response().putHeader("retry-after", "1");
+    }
+    json(
+        ctx,
+        status,
+        json -> {
+          json.writeStartObject();
+          json.writeStringField("error", message == null ? "unknown error" : message);
+          json.writeEndObject();
+        });
+  }
+
+  /** An OutputStream that appends to a Vert.x buffer. */
+  private static final class BufferOutputStream extends OutputStream {
+    private final Buffer buffer;
+
+    BufferOutputStream(Buffer buffer) {
+      this.buffer = buffer;
+    }
+
+    @Override
+    public void write(int b) {
+      buffer.appendByte((byte) b);
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int length) {
+      buffer.appendBytes(bytes, offset, length);
+    }
+  }
+}

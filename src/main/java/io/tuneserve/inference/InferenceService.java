@@ -1,0 +1,130 @@
+package io.tuneserve.inference;
+
+import io.tuneserve.model.DType;
+import io.tuneserve.model.ServingException;
+import io.tuneserve.model.SignatureSpec;
+import io.tuneserve.model.TensorData;
+import io.tuneserve.model.TensorSpec;
+import io.tuneserve.serving.ModelManager;
+import io.tuneserve.serving.ServedVersion;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The one path every inference request takes, whatever its protocol: find the version, decode and
+ * check the inputs against its signature, run it on the worker threads, release the version.
+ */
+public final class InferenceService {
+  private final ModelManager manager;
+
+  public InferenceService(ModelManager manager) {
+    this.manager = manager;
+  }
+
+  public CompletableFuture<InferenceResult> infer(
+      String model, OptionalLong version, RequestDecoder decoder) {
+    ServedVersion served;
+    try {
+      served = manager.acquire(model, version);
+    } catch (ServingException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    try {
+      DecodedRequest request = decoder.decode(served);
+      SignatureSpec signature = served.signature(request.signature());
+      checkInputs(signature, request.inputs());
+      Set<String> outputs = chooseOutputs(signature, request.outputs());
+      return served
+          .run(signature, request.inputs(), outputs)
+          .thenApply(values -> new InferenceResult(served, signature, request, values))
+          .whenComplete((result, error) -> served.release());
+    } catch (RuntimeException e) {
+      served.release();
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private static void checkInputs(SignatureSpec signature, Map<String, TensorData> inputs) {
+    for (String name : inputs.keySet()) {
+      if (!signature.inputs().containsKey(name)) {
+        throw ServingException.invalid(
+            "unknown input '"
+                + name
+                + "'; signature "
+                + signature.key()
+                + " takes "
+                + signature.inputs().keySet());
+      }
+    }
+    for (TensorSpec spec : signature.inputs().values()) {
+      TensorData input = inputs.get(spec.name());
+      if (input == null) {
+        throw ServingException.invalid(
+            "missing input '" + spec.name() + "' of signature " + signature.key());
+      }
+      if (input.dtype() != spec.dtype()) {
+        throw ServingException.invalid(
+            "input '"
+                + spec.name()
+                + "' has datatype "
+                + input.dtype().oipName()
+                + " but the model expects "
+                + spec.dtype().oipName());
+      }
+      if (!spec.accepts(input.shape())) {
+        throw ServingException.invalid(
+            "input '"
+                + spec.name()
+                + "' has shape "
+                + Arrays.toString(input.shape())
+                + " but the model expects "
+                + spec.feedShapeText()
+                + " (-1 = any size)");
+      }
+      if (input.dtype().isFloatingPoint()) {
+        checkFinite(spec.name(), input);
+      }
+    }
+  }
+
+  private static void checkFinite(String name, TensorData input) {
+    long count = input.elementCount();
+    boolean single = input.dtype() == DType.FP32;
+    var buffer = input.littleEndian();
+    for (int i = 0; i < count; i++) {
+      double value = single ? buffer.getFloat(i * 4) : buffer.getDouble(i * 8);
+      if (!Double.isFinite(value)) {
+        throw ServingException.invalid(
+            "input '"
+                + name
+                + "' holds "
+                + value
+                + " at element "
+                + i
+                + "; only finite values are accepted");
+      }
+    }
+  }
+
+  private static Set<String> chooseOutputs(SignatureSpec signature, Set<String> requested) {
+    if (requested.isEmpty()) {
+      return signature.outputs().keySet();
+    }
+    for (String name : requested) {
+      if (!signature.outputs().containsKey(name)) {
+        throw ServingException.invalid(
+            "unknown output '"
+                + name
+                + "'; signature "
+                + signature.key()
+                + " has "
+                + signature.outputs().keySet());
+      }
+    }
+    return new TreeSet<>(requested);
+  }
+}

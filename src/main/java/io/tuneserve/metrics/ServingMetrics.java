@@ -1,0 +1,96 @@
+package io.tuneserve.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/** The server's own meters, in one place, named as they appear in Prometheus. */
+public final class ServingMetrics {
+  private final MeterRegistry registry;
+
+  public ServingMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** One finished request of an API, with the HTTP status it got. */
+  public void request(String api, String model, String version, int status, long nanos) {
+    Counter.builder("tuneserve_requests")
+        .description("Inference and model API requests by model, version, API and status")
+        .tag("api", api)
+        .tag("model", model)
+        .tag("version", version)
+        .tag("status", Integer.toString(status))
+        .register(registry)
+        .increment();
+    Timer.builder("tuneserve_request_duration")
+        .description("End-to-end request latency, from routing to the reply")
+        .tag("api", api)
+        .tag("model", model)
+        .publishPercentileHistogram()
+        .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25))
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Time a request spent queued before its batch started. */
+  public void queueWait(String model, long nanos) {
+    Timer.builder("tuneserve_queue_wait")
+        .description("Time from enqueue to the start of the batch that ran the request")
+        .tag("model", model)
+        .publishPercentileHistogram()
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Rows in one batch run by TensorFlow. */
+  public void batchSize(String model, int rows) {
+    DistributionSummary.builder("tuneserve_batch_size")
+        .description("Rows per batch run by TensorFlow")
+        .tag("model", model)
+        .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256)
+        .register(registry)
+        .record(rows);
+  }
+
+  /** Time TensorFlow spent on one run. */
+  public void compute(String model, long nanos) {
+    Timer.builder("tuneserve_compute")
+        .description("TensorFlow session run time per batch")
+        .tag("model", model)
+        .publishPercentileHistogram()
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void loadFailure(String model) {
+    Counter.builder("tuneserve_model_load_failures")
+        .description("Model versions that failed to load")
+        .tag("model", model)
+        .register(registry)
+        .increment();
+  }
+
+  public void loadTime(String model, long nanos) {
+    Timer.builder("tuneserve_model_load")
+        .description("Time to load and warm up a model version")
+        .tag("model", model)
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Number of model versions currently available. */
+  public void versionsAvailable(Supplier<Number> count) {
+    Gauge.builder("tuneserve_model_versions_available", count)
+        .description("Model versions loaded and available")
+        .register(registry);
+  }
+}

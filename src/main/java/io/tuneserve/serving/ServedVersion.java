@@ -1,0 +1,124 @@
+package io.tuneserve.serving;
+
+import io.tuneserve.model.LoadedModel;
+import io.tuneserve.model.SignatureSpec;
+import io.tuneserve.model.TensorData;
+import io.tuneserve.repository.ModelSettings;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One version of a model under the manager's care. Requests hold it between {@link #tryAcquire} and
+ * {@link #release}; an unloading version closes only after the last holder releases it.
+ */
+public final class ServedVersion implements ModelView {
+  private final String name;
+  private final long version;
+  private final ModelSettings settings;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile VersionState state = VersionState.LOADING;
+  private volatile String error = "";
+  private volatile LoadedModel model;
+  private volatile VersionRunner runner;
+  private Runnable onUnloaded = () -> {};
+
+  ServedVersion(String name, long version, ModelSettings settings) {
+    this.name = name;
+    this.version = version;
+    this.settings = settings;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public long version() {
+    return version;
+  }
+
+  @Override
+  public ModelSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public Map<String, SignatureSpec> signatures() {
+    LoadedModel loaded = model;
+    return loaded == null ? Map.of() : loaded.signatures();
+  }
+
+  public VersionState state() {
+    return state;
+  }
+
+  /** Why the version failed, or an empty string. */
+  public String error() {
+    return error;
+  }
+
+  /** Runs a signature; the caller holds this version (see {@link #tryAcquire}). */
+  public CompletableFuture<Map<String, TensorData>> run(
+      SignatureSpec signature, Map<String, TensorData> inputs, Set<String> outputs) {
+    return runner.run(signature, inputs, outputs);
+  }
+
+  /** Takes a hold on the version if it is available; the holder must call {@link #release}. */
+  public boolean tryAcquire() {
+    inFlight.incrementAndGet();
+    if (state != VersionState.AVAILABLE) {
+      release();
+      return false;
+    }
+    return true;
+  }
+
+  public void release() {
+    if (inFlight.decrementAndGet() == 0 && state == VersionState.QUIESCING) {
+      finishUnload();
+    }
+  }
+
+  void becomeAvailable(LoadedModel loaded, VersionRunner versionRunner) {
+    this.model = loaded;
+    this.runner = versionRunner;
+    this.state = VersionState.AVAILABLE;
+  }
+
+  void fail(String reason) {
+    this.error = reason;
+    this.state = VersionState.FAILED;
+  }
+
+  /** Stops taking requests; closes once the ones in flight are done, then runs the callback. */
+  void beginUnload(Runnable whenUnloaded) {
+    synchronized (this) {
+      if (state != VersionState.AVAILABLE) {
+        return;
+      }
+      onUnloaded = whenUnloaded;
+      state = VersionState.QUIESCING;
+    }
+    if (inFlight.get() == 0) {
+      finishUnload();
+    }
+  }
+
+  private synchronized void finishUnload() {
+    if (state != VersionState.QUIESCING) {
+      return;
+    }
+    runner.close();
+    model.close();
+    state = VersionState.UNLOADED;
+    onUnloaded.run();
+  }
+
+  long sizeBytes() {
+    LoadedModel loaded = model;
+    return loaded == null ? 0 : loaded.sizeBytes();
+  }
+}

@@ -1,0 +1,4 @@
+package io.tuneserve.serving;
+
+/** A snapshot of one version's state for status APIs. */
+public record VersionStatus(long version, VersionState state, String error) {}
