@@ -141,7 +141,7 @@ final class TfServingApi {
     json.writeObjectFieldStart(field);
     for (TensorSpec spec : tensors.values()) {
       json.writeObjectFieldStart(spec.name());
-      json.writeStringField("dtype", spec.dtype().tfName());
+      json.writeStringField("dtype", spec.tfType());
       json.writeObjectFieldStart("tensor_shape");
       json.writeArrayFieldStart("dim");
       for (long dim : spec.unknownRank() ? new long[0] : spec.shape()) {

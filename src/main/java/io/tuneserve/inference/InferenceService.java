@@ -5,6 +5,7 @@ import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
 import io.tuneserve.model.TensorSpec;
+import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ServedVersion;
 import java.util.Arrays;
@@ -36,7 +37,7 @@ public final class InferenceService {
     try {
       DecodedRequest request = decoder.decode(served);
       SignatureSpec signature = served.signature(request.signature());
-      checkInputs(signature, request.inputs());
+      checkInputs(signature, request.inputs(), served.settings().inputShapeCheck());
       Set<String> outputs = chooseOutputs(signature, request.outputs());
       return served
           .run(signature, request.inputs(), outputs)
@@ -48,7 +49,8 @@ public final class InferenceService {
     }
   }
 
-  private static void checkInputs(SignatureSpec signature, Map<String, TensorData> inputs) {
+  private static void checkInputs(
+      SignatureSpec signature, Map<String, TensorData> inputs, ModelSettings.ShapeCheck shapes) {
     for (String name : inputs.keySet()) {
       if (!signature.inputs().containsKey(name)) {
         throw ServingException.invalid(
@@ -75,7 +77,7 @@ public final class InferenceService {
                 + " but the model expects "
                 + spec.dtype().oipName());
       }
-      if (!spec.accepts(input.shape())) {
+      if (shapes == ModelSettings.ShapeCheck.STRICT && !spec.accepts(input.shape())) {
         throw ServingException.invalid(
             "input '"
                 + spec.name()

@@ -18,6 +18,13 @@ public record SignatureSpec(
     outputs = Collections.unmodifiableMap(new TreeMap<>(outputs));
   }
 
+  /** The first input or output whose element type the server cannot carry, if any. */
+  public java.util.Optional<TensorSpec> unsupportedTensor() {
+    return java.util.stream.Stream.concat(inputs.values().stream(), outputs.values().stream())
+        .filter(t -> t.dtype() == null)
+        .findFirst();
+  }
+
   /** True when every input and output can be stacked along a leading batch dimension. */
   public boolean isBatchable() {
     return !inputs.isEmpty()

@@ -7,12 +7,14 @@ import java.util.Arrays;
  *
  * @param name the alias the signature gives this tensor
  * @param tensorName the graph tensor name, e.g. {@code x:0}
+ * @param dtype the element type; null when the server cannot carry it (e.g. DT_HALF)
+ * @param tfType TensorFlow's name for the element type, e.g. {@code DT_FLOAT}
  * @param shape the shape the signature declares; null when its rank is unknown
  * @param feedShape the shape the graph itself gives the tensor, which a fed value must match (a
  *     kernel handed a tensor of another rank may abort the process); null when unknown
  */
 public record TensorSpec(
-    String name, String tensorName, DType dtype, long[] shape, long[] feedShape) {
+    String name, String tensorName, DType dtype, String tfType, long[] shape, long[] feedShape) {
 
   public TensorSpec {
     shape = shape == null ? null : shape.clone();
@@ -21,7 +23,7 @@ public record TensorSpec(
 
   /** A spec whose graph shape is the declared one. */
   public static TensorSpec of(String name, String tensorName, DType dtype, long[] shape) {
-    return new TensorSpec(name, tensorName, dtype, shape, shape);
+    return new TensorSpec(name, tensorName, dtype, dtype.tfName(), shape, shape);
   }
 
   @Override
@@ -65,17 +67,18 @@ public record TensorSpec(
         && name.equals(other.name)
         && tensorName.equals(other.tensorName)
         && dtype == other.dtype
+        && tfType.equals(other.tfType)
         && Arrays.equals(shape, other.shape)
         && Arrays.equals(feedShape, other.feedShape);
   }
 
   @Override
   public int hashCode() {
-    return 31 * (31 * name.hashCode() + dtype.hashCode()) + Arrays.hashCode(shape);
+    return 31 * (31 * name.hashCode() + tfType.hashCode()) + Arrays.hashCode(shape);
   }
 
   @Override
   public String toString() {
-    return name + ":" + dtype.oipName() + (shape == null ? "[?]" : Arrays.toString(shape));
+    return name + ":" + tfType + (shape == null ? "[?]" : Arrays.toString(shape));
   }
 }

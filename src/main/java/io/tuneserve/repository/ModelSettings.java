@@ -11,18 +11,36 @@ import java.util.List;
  * @param labels class names in the order of the classifier's output units
  * @param image how PNG/JPEG input becomes the input tensor
  * @param features where the CNN codes come from
+ * @param inputShapeCheck whether request shapes must match the graph's declared input shapes
  */
 public record ModelSettings(
     @JsonProperty("version_policy") VersionPolicySettings versionPolicy,
     @JsonProperty("batching") BatchingOverrides batching,
     @JsonProperty("labels") List<String> labels,
     @JsonProperty("image") ImageInput image,
-    @JsonProperty("features") FeatureSource features) {
+    @JsonProperty("features") FeatureSource features,
+    @JsonProperty("input_shape_check") ShapeCheck inputShapeCheck) {
 
-  public static final ModelSettings DEFAULT = new ModelSettings(null, null, null, null, null);
+  public static final ModelSettings DEFAULT =
+      new ModelSettings(null, null, null, null, null, null);
 
   public ModelSettings {
     labels = labels == null ? List.of() : List.copyOf(labels);
+    inputShapeCheck = inputShapeCheck == null ? ShapeCheck.STRICT : inputShapeCheck;
+  }
+
+  /**
+   * How request shapes are checked before they reach TensorFlow. TF Serving passes any shape
+   * through; some kernels abort the whole process on a tensor of an unexpected rank, so the
+   * default is to require the shape the graph declares.
+   */
+  public enum ShapeCheck {
+    /** Rank and every known dimension must match the graph's declared shape. */
+    @JsonProperty("strict")
+    STRICT,
+    /** Any shape is passed to TensorFlow, as TF Serving does. */
+    @JsonProperty("none")
+    NONE
   }
 
   public VersionPolicy policy() {

@@ -25,6 +25,13 @@ public interface ModelView {
               + "\" not found; the model has "
               + signatures().keySet().stream().sorted().toList());
     }
+    spec.unsupportedTensor()
+        .ifPresent(
+            t -> {
+              throw ServingException.invalid(
+                  "signature " + key + " uses " + t.tfType() + " for '" + t.name()
+                      + "', which the server cannot carry");
+            });
     return spec;
   }
 }

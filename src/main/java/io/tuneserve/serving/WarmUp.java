@@ -21,7 +21,7 @@ final class WarmUp {
   /** Runs the warm-up; returns false when the signature's inputs cannot be synthesised. */
   static boolean run(LoadedModel model, ModelSettings settings) {
     SignatureSpec signature = model.signatures().get(SignatureSpec.DEFAULT_KEY);
-    if (signature == null) {
+    if (signature == null || signature.unsupportedTensor().isPresent()) {
       return false;
     }
     Map<String, TensorData> inputs = new HashMap<>();

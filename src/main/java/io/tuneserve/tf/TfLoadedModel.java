@@ -1,5 +1,6 @@
 package io.tuneserve.tf;
 
+import io.tuneserve.model.DType;
 import io.tuneserve.model.ErrorKind;
 import io.tuneserve.model.LoadedModel;
 import io.tuneserve.model.ServingException;
@@ -15,7 +16,8 @@ import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
-import org.tensorflow.Signature;
+import org.tensorflow.proto.TensorInfo;
+import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TFFailedPreconditionException;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
@@ -32,32 +34,39 @@ final class TfLoadedModel implements LoadedModel {
     this.bundle = bundle;
     this.sizeBytes = sizeBytes;
     Map<String, SignatureSpec> specs = new LinkedHashMap<>();
-    for (Signature signature : bundle.signatures()) {
-      specs.put(
-          signature.key(),
-          new SignatureSpec(
-              signature.key(),
-              signature.methodName(),
-              specsOf(bundle.graph(), signature.getInputs()),
-              specsOf(bundle.graph(), signature.getOutputs())));
-    }
+    bundle
+        .metaGraphDef()
+        .getSignatureDefMap()
+        .forEach(
+            (key, def) ->
+                specs.put(
+                    key,
+                    new SignatureSpec(
+                        key,
+                        def.getMethodName(),
+                        specsOf(bundle.graph(), def.getInputsMap()),
+                        specsOf(bundle.graph(), def.getOutputsMap()))));
     this.signatures = Map.copyOf(specs);
   }
 
-  private static Map<String, TensorSpec> specsOf(
-      Graph graph, Map<String, Signature.TensorDescription> tensors) {
+  private static Map<String, TensorSpec> specsOf(Graph graph, Map<String, TensorInfo> tensors) {
     Map<String, TensorSpec> specs = new LinkedHashMap<>();
     tensors.forEach(
-        (alias, description) -> {
-          long[] declared = description.shape.isUnknown() ? null : description.shape.asArray();
+        (alias, info) -> {
+          TensorShapeProto shape = info.getTensorShape();
+          long[] declared =
+              shape.getUnknownRank()
+                  ? null
+                  : shape.getDimList().stream().mapToLong(TensorShapeProto.Dim::getSize).toArray();
           specs.put(
               alias,
               new TensorSpec(
                   alias,
-                  description.name,
-                  TensorConverter.dtypeOf(description.dataType),
+                  info.getName(),
+                  DType.fromTfName(info.getDtype().name()).orElse(null),
+                  info.getDtype().name(),
                   declared,
-                  graphShape(graph, description.name)));
+                  graphShape(graph, info.getName())));
         });
     return specs;
   }

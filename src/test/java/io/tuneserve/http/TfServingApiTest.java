@@ -1,0 +1,225 @@
+package io.tuneserve.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tuneserve.testing.TestData;
+import io.tuneserve.testing.TestServer;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * TF Serving's REST API against real SavedModels exported by Python TensorFlow, checked against
+ * the answers TF Serving's own tests expect.
+ */
+class TfServingApiTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static TestServer server;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server =
+        new TestServer()
+            .withVersion("half_plus_two", 123, TestData.halfPlusTwo())
+            .withFile("half_plus_two", "model.yaml", "input_shape_check: none\n")
+            .withVersion("half_plus_two_strict", 123, TestData.halfPlusTwo())
+            .withVersion("half_plus_two_tf2", 123, TestData.halfPlusTwoTf2())
+            .withVersion("half_plus_three", 123, TestData.halfPlusThree())
+            .withVersion("fashion-convnet", 1, TestData.fashionConvnet())
+            .withFile(
+                "fashion-convnet",
+                "model.yaml",
+                Files.readString(TestData.fashionConvnetSettings()))
+            .start();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  private static JsonNode json(HttpResponse<String> response) throws Exception {
+    return JSON.readTree(response.body());
+  }
+
+  @Test
+  void reportsAvailableVersion() throws Exception {
+    HttpResponse<String> response = server.get("/v1/models/half_plus_two");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(json(response))
+        .isEqualTo(
+            JSON.readTree(
+                """
+                {"model_version_status":[{"version":"123","state":"AVAILABLE",
+                 "status":{"error_code":"OK","error_message":""}}]}
+                """));
+    assertThat(server.get("/v1/models/half_plus_two/versions/123").statusCode()).isEqualTo(200);
+    assertThat(server.get("/v1/models/half_plus_two/versions/7").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void reportsModelThatFailedToLoadAndKeepsServingOthers() throws Exception {
+    JsonNode status = json(server.get("/v1/models/half_plus_three")).at("/model_version_status/0");
+    assertThat(status.get("state").asText()).isEqualTo("END");
+    assertThat(status.at("/status/error_code").asText()).isEqualTo("UNKNOWN");
+    assertThat(status.at("/status/error_message").asText()).contains("DT_STRING");
+    HttpResponse<String> predict =
+        server.post("/v1/models/half_plus_three:predict", "{\"instances\": [1.0]}");
+    assertThat(predict.statusCode()).isEqualTo(503);
+    assertThat(json(predict).get("error").asText()).contains("failed to load");
+    assertThat(server.post("/v1/models/half_plus_two:predict", "{\"instances\": [[1.0]]}").statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void metadataMatchesTfServingForTf1Model() throws Exception {
+    JsonNode expected = JSON.readTree(TestData.text("tfserving/half_plus_two_model_metadata.json"));
+    ((ObjectNode) expected.get("model_spec")).put("name", "half_plus_two");
+    assertThat(json(server.get("/v1/models/half_plus_two/metadata"))).isEqualTo(expected);
+  }
+
+  @Test
+  void metadataMatchesTfServingForTf2Model() throws Exception {
+    JsonNode expected =
+        JSON.readTree(TestData.text("tfserving/saved_model_half_plus_two_tf2_2_versions_metadata.json"));
+    JsonNode actual = json(server.get("/v1/models/half_plus_two_tf2/versions/123/metadata"));
+    // TF Serving's file omits the empty "defaults" map of this one signature only.
+    ((ObjectNode) actual.at("/metadata/signature_def/signature_def/__saved_model_init_op"))
+        .remove("defaults");
+    assertThat(actual.at("/metadata/signature_def/signature_def"))
+        .isEqualTo(expected.at("/metadata/signature_def/signature_def"));
+    assertThat(actual.at("/model_spec/version").asText()).isEqualTo("123");
+  }
+
+  @ParameterizedTest(name = "{0} {1} -> {2}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "half_plus_two:predict | {\"instances\": [[1.0], [2.0], [5.0]]} | {\"predictions\": [[2.5], [3.0], [4.5]]}",
+        "half_plus_two/versions/123:predict | {\"instances\": [[1.0], [2.0]]} | {\"predictions\": [[2.5], [3.0]]}",
+        "half_plus_two:predict | {\"signature_name\": \"serving_default\", \"instances\": [[3.0], [4.0]]} | {\"predictions\": [[3.5], [4.0]]}",
+        "half_plus_two:predict | {\"signature_name\": \"serving_default\", \"inputs\": [[3.0], [4.0]]} | {\"outputs\": [[3.5], [4.0]]}",
+        "half_plus_two:predict | {\"inputs\": {\"x\": [[1.0]]}} | {\"outputs\": [[2.5]]}",
+        "half_plus_two:predict | {\"instances\": [{\"x\": [1.0]}, {\"x\": [5.0]}]} | {\"predictions\": [[2.5], [4.5]]}",
+        "half_plus_two_tf2:predict | {\"inputs\": [5.0]} | {\"outputs\": [4.5]}",
+        "half_plus_two/versions/123:predict | {\"instances\": [1.0, 2.0]} | {\"predictions\": [2.5, 3.0]}",
+        "half_plus_two:predict | {\"instances\": [[1.0, 2.0], [3.0, 4.0]]} | {\"predictions\": [[2.5, 3.0], [3.5, 4.0]]}",
+      })
+  void predictsAsTfServingDoes(String path, String body, String expected) throws Exception {
+    HttpResponse<String> response = server.post("/v1/models/" + path, body);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(json(response)).isEqualTo(JSON.readTree(expected));
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "'' | 400 | JSON Parse error: The document is empty",
+        "[1, 2 | 400 | JSON Parse error",
+        "{\"instances\": [\"x\", \"y\"]} | 400 | not of expected type: float",
+        "{\"signature_name\": 100, \"instances\": [[1.0]]} | 400 | 'signature_name' key must be a string value.",
+        "{\"signature_name\": \"nope\", \"instances\": [[1.0]]} | 400 | Serving signature key \"nope\" not found",
+        "{\"instances\": [[1.0]], \"inputs\": [[1.0]]} | 400 | mix",
+        "{\"foo\": 1} | 400 | Missing 'instances' or 'inputs'",
+        "{\"instances\": [[1.0], [2.0, 3.0]]} | 400 | rectangular",
+        "{\"instances\": []} | 400 | non-empty",
+        "{\"instances\": [{\"y\": [1.0]}]} | 400 | missing input 'x'",
+        "{\"inputs\": {\"x\": [[1.0]], \"z\": [[1.0]]}} | 400 | unknown input 'z'",
+        "{\"instances\": [[1e999]]} | 400 | finite",
+      })
+  void rejectsBadRequestsWithTheirReason(String body, int status, String message)
+      throws Exception {
+    HttpResponse<String> response = server.post("/v1/models/half_plus_two:predict", body);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    assertThat(json(response).get("error").asText()).contains(message);
+  }
+
+  @Test
+  void checksShapesAgainstTheGraphUnlessTheModelOptsOut() throws Exception {
+    HttpResponse<String> strict =
+        server.post("/v1/models/half_plus_two_strict:predict", "{\"instances\": [[1.0, 2.0]]}");
+    assertThat(strict.statusCode()).isEqualTo(400);
+    assertThat(json(strict).get("error").asText())
+        .isEqualTo("input 'x' has shape [1, 2] but the model expects [-1, 1] (-1 = any size)");
+    HttpResponse<String> convnet =
+        server.post("/v1/models/fashion-convnet:predict", "{\"instances\": [1.0, 2.0]}");
+    assertThat(convnet.statusCode()).isEqualTo(400);
+    assertThat(server.get("/v2/health/live").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void unknownModelOrVersionIsNotFound() throws Exception {
+    assertThat(server.post("/v1/models/nope:predict", "{\"instances\": [1.0]}").statusCode())
+        .isEqualTo(404);
+    assertThat(
+            server.post("/v1/models/half_plus_two/versions/9:predict", "{\"instances\": [1.0]}").statusCode())
+        .isEqualTo(404);
+    assertThat(server.get("/v1/models/nope").statusCode()).isEqualTo(404);
+    assertThat(server.get("/v1/models/nope/metadata").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void malformedRequestsAreBadRequests() throws Exception {
+    HttpResponse<String> get = server.get("/v1/models/half_plus_two:predict");
+    assertThat(get.statusCode()).isEqualTo(400);
+    assertThat(json(get).get("error").asText()).startsWith("Malformed request");
+    HttpResponse<String> postMetadata =
+        server.post("/v1/models/half_plus_two/metadata", "{}");
+    assertThat(postMetadata.statusCode()).isEqualTo(400);
+    HttpResponse<String> badVersion = server.get("/v1/models/half_plus_two/versions/abc");
+    assertThat(badVersion.statusCode()).isEqualTo(400);
+    assertThat(json(badVersion).get("error").asText()).startsWith("Malformed request");
+  }
+
+  @Test
+  void formEncodedContentTypeStillReadsJson() throws Exception {
+    HttpResponse<String> response =
+        server.send(
+            HttpRequest.newBuilder(server.uri("/v1/models/half_plus_two:predict"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"instances\": [[1.0]]}")));
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(json(response)).isEqualTo(JSON.readTree("{\"predictions\": [[2.5]]}"));
+  }
+
+  @Test
+  void oversizedBodyIsRejected() throws Exception {
+    try (TestServer small =
+        new TestServer()
+            .withVersion("half_plus_two", 1, TestData.halfPlusTwo())
+            .set("http.max_body_bytes", 64)
+            .start()) {
+      HttpResponse<String> response =
+          small.post("/v1/models/half_plus_two:predict", "{\"instances\": [" + "[1.0],".repeat(40) + "[1.0]]}");
+      assertThat(response.statusCode()).isEqualTo(413);
+      assertThat(json(response).get("error").asText()).contains("limit of 64 bytes");
+    }
+  }
+
+  @Test
+  void classifiesImagesSentAsBase64Instances() throws Exception {
+    String png = java.util.Base64.getEncoder().encodeToString(TestData.bytes("images/trouser.png"));
+    HttpResponse<String> response =
+        server.post(
+            "/v1/models/fashion-convnet:predict",
+            "{\"instances\": [{\"b64\": \"" + png + "\"}]}");
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    JsonNode probabilities = json(response).at("/predictions/0/probabilities");
+    int best = 0;
+    for (int i = 1; i < probabilities.size(); i++) {
+      if (probabilities.get(i).asDouble() > probabilities.get(best).asDouble()) {
+        best = i;
+      }
+    }
+    assertThat(best).as("class index of 'Trouser'").isEqualTo(1);
+  }
+}

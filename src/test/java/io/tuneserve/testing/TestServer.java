@@ -1,0 +1,168 @@
+package io.tuneserve.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tuneserve.config.ConfigLoader;
+import io.tuneserve.config.ServerConfig;
+import io.tuneserve.server.TuneServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** A real server on a free loopback port over a temporary model repository. */
+public final class TestServer implements AutoCloseable {
+  private final Path repository;
+  private final Map<String, Object> overrides = new HashMap<>();
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private TuneServer server;
+  private int port;
+
+  public TestServer() {
+    try {
+      repository = Files.createTempDirectory("tuneserve-models");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    overrides.put("models.poll_interval_seconds", 0);
+    overrides.put("http.event_loops", 2);
+    overrides.put("batching.threads", 2);
+  }
+
+  public Path repository() {
+    return repository;
+  }
+
+  public TestServer set(String key, Object value) {
+    overrides.put(key, value);
+    return this;
+  }
+
+  /** Copies a version directory (a SavedModel) into the repository as {@code name/version}. */
+  public TestServer withVersion(String name, long version, Path savedModel) {
+    copyTree(savedModel, repository.resolve(name).resolve(Long.toString(version)));
+    return this;
+  }
+
+  public TestServer withFile(String name, String file, String content) {
+    try {
+      Files.createDirectories(repository.resolve(name));
+      Files.writeString(repository.resolve(name).resolve(file), content);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return this;
+  }
+
+  /** Starts the server and waits until it reports ready. */
+  public TestServer start() throws Exception {
+    port = freePort();
+    overrides.put("http.port", port);
+    overrides.put("models.directory", repository.toString());
+    ServerConfig config = new ConfigLoader().load(null, Map.of(), overrides);
+    server = new TuneServer(config);
+    server.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (get("/v2/health/ready").statusCode() != 200) {
+      assertThat(System.nanoTime()).as("server ready in time").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    return this;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port + path);
+  }
+
+  public HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return client.send(
+        HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  public HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+    return client.send(
+        HttpRequest.newBuilder(uri(path))
+            .timeout(Duration.ofSeconds(30))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  public HttpResponse<byte[]> post(String path, byte[] body, Map<String, String> headers)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri(path))
+            .timeout(Duration.ofSeconds(30))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    headers.forEach(request::header);
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  public HttpResponse<String> send(HttpRequest.Builder request)
+      throws IOException, InterruptedException {
+    return client.send(
+        request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  public TuneServer server() {
+    return server;
+  }
+
+  @Override
+  public void close() {
+    if (server != null) {
+      server.close();
+    }
+    deleteTree(repository);
+  }
+
+  public static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  public static void copyTree(Path from, Path to) {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path source : (Iterable<Path>) files::iterator) {
+        Path target = to.resolve(from.relativize(source).toString());
+        if (Files.isDirectory(source)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static void deleteTree(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(root)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
