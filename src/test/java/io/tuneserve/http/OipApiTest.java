@@ -1,0 +1,199 @@
+package io.tuneserve.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tuneserve.testing.TestData;
+import io.tuneserve.testing.TestServer;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The Open Inference Protocol v2 REST API, JSON and binary, over real HTTP. */
+class OipApiTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static TestServer server;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server =
+        new TestServer()
+            .withVersion("half_plus_two", 123, TestData.halfPlusTwo())
+            .withVersion("fashion-convnet", 1, TestData.fashionConvnet())
+            .withFile(
+                "fashion-convnet", "model.yaml", Files.readString(TestData.fashionConvnetSettings()))
+            .start();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  private static JsonNode json(HttpResponse<String> response) throws Exception {
+    return JSON.readTree(response.body());
+  }
+
+  @Test
+  void serverAndHealthEndpoints() throws Exception {
+    JsonNode metadata = json(server.get("/v2"));
+    assertThat(metadata.get("name").asText()).isEqualTo("tuneserve");
+    assertThat(metadata.get("extensions").toString()).contains("binary_tensor_data");
+    assertThat(server.get("/v2/health/live").statusCode()).isEqualTo(200);
+    assertThat(json(server.get("/v2/health/ready")).get("ready").asBoolean()).isTrue();
+    assertThat(server.get("/v2/models/half_plus_two/ready").statusCode()).isEqualTo(200);
+    assertThat(server.get("/v2/models/half_plus_two/versions/123/ready").statusCode()).isEqualTo(200);
+    assertThat(server.get("/v2/models/half_plus_two/versions/5/ready").statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void modelMetadataComesFromTheSignature() throws Exception {
+    JsonNode metadata = json(server.get("/v2/models/fashion-convnet"));
+    assertThat(metadata)
+        .isEqualTo(
+            JSON.readTree(
+                """
+                {"name":"fashion-convnet","versions":["1"],"platform":"tensorflow_savedmodel",
+                 "inputs":[{"name":"images","datatype":"FP32","shape":[-1,-1,-1,1]}],
+                 "outputs":[{"name":"logits","datatype":"FP32","shape":[-1,10]},
+                            {"name":"probabilities","datatype":"FP32","shape":[-1,10]}]}
+                """));
+    assertThat(server.get("/v2/models/nope").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void infersWithJsonAndEchoesTheId() throws Exception {
+    HttpResponse<String> response =
+        server.post(
+            "/v2/models/half_plus_two/infer",
+            """
+            {"id": "req-7", "inputs": [{"name": "x", "shape": [3, 1], "datatype": "FP32",
+              "data": [1.0, 2.0, 5.0]}]}
+            """);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(json(response))
+        .isEqualTo(
+            JSON.readTree(
+                """
+                {"model_name":"half_plus_two","model_version":"123","id":"req-7",
+                 "outputs":[{"name":"y","datatype":"FP32","shape":[3,1],"data":[2.5,3.0,4.5]}]}
+                """));
+  }
+
+  @Test
+  void infersWithBinaryTensorsBothWays() throws Exception {
+    float[] image = imagePixels("images/bag.png");
+    String header =
+        "{\"inputs\":[{\"name\":\"images\",\"shape\":[1,28,28,1],\"datatype\":\"FP32\","
+            + "\"parameters\":{\"binary_data_size\":"
+            + image.length * 4
+            + "}}],\"outputs\":[{\"name\":\"probabilities\",\"parameters\":{\"binary_data\":true}}]}";
+    byte[] headerBytes = header.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer body =
+        ByteBuffer.allocate(headerBytes.length + image.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    body.put(headerBytes);
+    for (float pixel : image) {
+      body.putFloat(pixel);
+    }
+    HttpResponse<byte[]> response =
+        server.post(
+            "/v2/models/fashion-convnet/infer",
+            body.array(),
+            Map.of(
+                "Inference-Header-Content-Length", Integer.toString(headerBytes.length),
+                "content-type", "application/octet-stream"));
+    assertThat(response.statusCode()).isEqualTo(200);
+    int jsonLength =
+        Integer.parseInt(response.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+    JsonNode reply = JSON.readTree(Arrays.copyOf(response.body(), jsonLength));
+    assertThat(reply.at("/outputs/0/parameters/binary_data_size").asInt()).isEqualTo(40);
+    assertThat(response.body().length).isEqualTo(jsonLength + 40);
+    ByteBuffer scores =
+        ByteBuffer.wrap(response.body(), jsonLength, 40).order(ByteOrder.LITTLE_ENDIAN);
+    int best = 0;
+    float bestScore = -1;
+    float sum = 0;
+    for (int i = 0; i < 10; i++) {
+      float score = scores.getFloat();
+      sum += score;
+      if (score > bestScore) {
+        bestScore = score;
+        best = i;
+      }
+    }
+    assertThat(sum).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-4f));
+    assertThat(best).as("class index of 'Bag'").isEqualTo(8);
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"inputs\": [{\"name\": \"x\", \"shape\": [2, 1], \"datatype\": \"INT64\", \"data\": [1, 2]}]} | 400 | has datatype INT64 but the model expects FP32",
+        "{\"inputs\": [{\"name\": \"x\", \"shape\": [2, 1], \"datatype\": \"FP32\", \"data\": [1.0]}]} | 400 | needs 2 elements, data has 1",
+        "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 2], \"datatype\": \"FP32\", \"data\": [1.0, 2.0]}]} | 400 | has shape [1, 2] but the model expects [-1, 1]",
+        "{\"inputs\": [{\"name\": \"z\", \"shape\": [1, 1], \"datatype\": \"FP32\", \"data\": [1.0]}]} | 400 | unknown input 'z'",
+        "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 1], \"datatype\": \"FP99\", \"data\": [1.0]}]} | 400 | unsupported datatype",
+        "{\"inputs\": [{\"name\": \"x\", \"shape\": [-1, 1], \"datatype\": \"FP32\", \"data\": [1.0]}]} | 400 | non-negative integers",
+        "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 1], \"datatype\": \"FP32\", \"data\": [1.0]}], \"outputs\": [{\"name\": \"nope\"}]} | 400 | unknown output 'nope'",
+        "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 1], \"datatype\": \"FP32\", \"data\": [\"a\"]}]} | 400 | not of expected type: float",
+        "{\"inputs\": []} | 400 | non-empty list",
+        "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 1], \"datatype\": \"FP32\", \"data\": [1.0]}], \"id\": 5} | 400 | 'id' must be a string",
+        "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 1], \"datatype\": \"FP32\", \"parameters\": {\"binary_data_size\": 4}}]} | 400 | only 0 bytes of binary data remain",
+        "not json | 400 | JSON Parse error",
+      })
+  void rejectsBadRequestsWithTheirReason(String body, int status, String message)
+      throws Exception {
+    HttpResponse<String> response = server.post("/v2/models/half_plus_two/infer", body);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    assertThat(json(response).get("error").asText()).contains(message);
+  }
+
+  @Test
+  void rejectsBinaryHeadersThatLie() throws Exception {
+    String header =
+        "{\"inputs\":[{\"name\":\"x\",\"shape\":[2,1],\"datatype\":\"FP32\","
+            + "\"parameters\":{\"binary_data_size\":8}}]}";
+    byte[] headerBytes = header.getBytes(StandardCharsets.UTF_8);
+    byte[] body = Arrays.copyOf(headerBytes, headerBytes.length + 12);
+    HttpResponse<byte[]> extra =
+        server.post(
+            "/v2/models/half_plus_two/infer",
+            body,
+            Map.of("Inference-Header-Content-Length", Integer.toString(headerBytes.length)));
+    assertThat(extra.statusCode()).isEqualTo(400);
+    assertThat(new String(extra.body(), StandardCharsets.UTF_8)).contains("unused");
+    HttpResponse<byte[]> tooLong =
+        server.post(
+            "/v2/models/half_plus_two/infer",
+            body,
+            Map.of("Inference-Header-Content-Length", "100000"));
+    assertThat(tooLong.statusCode()).isEqualTo(400);
+    HttpResponse<byte[]> notNumber =
+        server.post(
+            "/v2/models/half_plus_two/infer", body, Map.of("Inference-Header-Content-Length", "ab"));
+    assertThat(notNumber.statusCode()).isEqualTo(400);
+  }
+
+  static float[] imagePixels(String resource) throws Exception {
+    java.awt.image.BufferedImage image =
+        javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(TestData.bytes(resource)));
+    float[] pixels = new float[28 * 28];
+    for (int y = 0; y < 28; y++) {
+      for (int x = 0; x < 28; x++) {
+        pixels[y * 28 + x] = (image.getRGB(x, y) & 0xff) / 255f;
+      }
+    }
+    return pixels;
+  }
+}
