@@ -26,7 +26,7 @@ final class PretrainCommand implements Callable<Integer> {
   Path out;
 
   @Option(
-      names = "--version",
+      names = "--model-version",
       defaultValue = "1",
       description = "Version to write (default: ${DEFAULT-VALUE}).")
   long version;
@@ -62,12 +62,12 @@ final class PretrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (epochs < 1 || batchSize < 1 || version < 1 || !(learningRate > 0)) {
       System.err.println(
-          "--epochs, --batch-size and --version must be positive, --learning-rate > 0");
+          "--epochs, --batch-size and --model-version must be positive, --learning-rate > 0");
       return 2;
     }
     Path versionDirectory = out.resolve(Long.toString(version));
     if (Files.exists(versionDirectory)) {
-      System.err.println(versionDirectory + " already exists; choose another --version");
+      System.err.println(versionDirectory + " already exists; choose another --model-version");
       return 1;
     }
     FashionMnist fashion = new FashionMnist(data);

@@ -50,7 +50,7 @@ public record ModelCard(
         ## Reproduce
         ```
         apt-get install -y dataset-fashion-mnist
-        java -jar target/tuneserve.jar zoo pretrain --out models/%1$s --version %2$d --epochs %4$d \\
+        java -jar target/tuneserve.jar zoo pretrain --out models/%1$s --model-version %2$d --epochs %4$d \\
           --batch-size %5$d --learning-rate %6$s --seed %7$d
         ```
         """,

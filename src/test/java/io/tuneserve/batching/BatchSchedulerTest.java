@@ -1,0 +1,110 @@
+package io.tuneserve.batching;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class BatchSchedulerTest {
+  private final FakeClock clock = new FakeClock();
+  private final BatchScheduler scheduler = new BatchScheduler("test-batch", 2, clock);
+  private final List<List<Integer>> batches = new CopyOnWriteArrayList<>();
+
+  record Rows(int id, int size) implements BatchTask {}
+
+  @AfterEach
+  void stop() {
+    scheduler.close();
+  }
+
+  private static void awaitCount(List<?> list, int count) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (list.size() < count && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+  }
+
+  @Test
+  void runsAFullBatchWithoutWaitingForTheDelay() throws Exception {
+    BatchQueue<Rows> queue =
+        scheduler.addQueue(
+            new BatchingOptions(4, Duration.ofHours(1), 100),
+            batch -> batches.add(batch.stream().map(Rows::id).toList()));
+    for (int i = 0; i < 4; i++) {
+      assertThat(scheduler.schedule(queue, new Rows(i, 1))).isTrue();
+    }
+    awaitCount(batches, 1);
+    assertThat(batches).containsExactly(List.of(0, 1, 2, 3));
+  }
+
+  @Test
+  void runsAPartialBatchOnlyOnceTheDelayHasPassed() throws Exception {
+    BatchQueue<Rows> queue =
+        scheduler.addQueue(
+            new BatchingOptions(8, Duration.ofMillis(10), 100),
+            batch -> batches.add(batch.stream().map(Rows::id).toList()));
+    scheduler.schedule(queue, new Rows(1, 1));
+    scheduler.schedule(queue, new Rows(2, 2));
+    Thread.sleep(100);
+    assertThat(batches).as("the fake clock has not moved").isEmpty();
+    clock.advance(Duration.ofMillis(10));
+    scheduler.wakeUp();
+    awaitCount(batches, 1);
+    assertThat(batches).containsExactly(List.of(1, 2));
+  }
+
+  @Test
+  void refusesWhenTheQueueIsFull() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    BatchQueue<Rows> queue =
+        scheduler.addQueue(
+            new BatchingOptions(1, Duration.ZERO, 2),
+            batch -> {
+              try {
+                release.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              batches.add(batch.stream().map(Rows::id).toList());
+            });
+    int accepted = 0;
+    for (int i = 0; i < 10; i++) {
+      if (scheduler.schedule(queue, new Rows(i, 1))) {
+        accepted++;
+      }
+    }
+    assertThat(accepted).as("two running, two queued").isBetween(2, 4);
+    release.countDown();
+    awaitCount(batches, accepted);
+    assertThat(batches).hasSize(accepted);
+  }
+
+  @Test
+  void servesManyQueuesFromOnePool() throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    BatchQueue<Rows> a =
+        scheduler.addQueue(new BatchingOptions(2, Duration.ofHours(1), 10), b -> seen.add("a" + b.size()));
+    BatchQueue<Rows> b =
+        scheduler.addQueue(new BatchingOptions(3, Duration.ofHours(1), 10), x -> seen.add("b" + x.size()));
+    scheduler.schedule(a, new Rows(1, 1));
+    scheduler.schedule(b, new Rows(2, 1));
+    scheduler.schedule(b, new Rows(3, 2));
+    scheduler.schedule(a, new Rows(4, 1));
+    awaitCount(seen, 2);
+    assertThat(seen).containsExactlyInAnyOrder("a2", "b2");
+  }
+
+  @Test
+  void removingAQueueHandsBackItsTasks() {
+    BatchQueue<Rows> queue =
+        scheduler.addQueue(new BatchingOptions(8, Duration.ofHours(1), 10), x -> {});
+    scheduler.schedule(queue, new Rows(7, 1));
+    assertThat(scheduler.removeQueue(queue)).containsExactly(new Rows(7, 1));
+    assertThat(scheduler.schedule(queue, new Rows(8, 1))).isFalse();
+  }
+}
