@@ -19,6 +19,11 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    // Vert.x's own DNS resolver opens a UDP socket to the system nameserver; the JDK's resolver
+    // answers for loopback and cluster names without it.
+    if (System.getProperty("vertx.disableDnsResolver") == null) {
+      System.setProperty("vertx.disableDnsResolver", "true");
+    }
     int exitCode = new CommandLine(new Main()).execute(args);
     if (exitCode != 0 || !ServeCommand.isServing()) {
       System.exit(exitCode);

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 
 /**
  * Builds the configuration from, in increasing precedence: the defaults built into the jar
@@ -29,12 +30,15 @@ import java.util.concurrent.TimeoutException;
 public final class ConfigLoader {
   static final String DEFAULTS_RESOURCE = "conf/tuneserve.yaml";
   static final String ENV_PREFIX = "TUNESERVE_";
+  private static final Pattern KEY_SEPARATOR = Pattern.compile("\\.");
 
   private final ObjectMapper mapper =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
 
   /**
+   * Reads and checks the configuration.
+   *
    * @param file a YAML file to read over the defaults, or null
    * @param environment the environment variables to apply
    * @param overrides dotted keys (e.g. {@code http.port}) with their values, applied last
@@ -120,7 +124,7 @@ public final class ConfigLoader {
   }
 
   private static void put(JsonObject root, String dottedKey, Object value) {
-    String[] parts = dottedKey.split("\\.");
+    String[] parts = KEY_SEPARATOR.split(dottedKey);
     JsonObject node = root;
     for (int i = 0; i < parts.length - 1; i++) {
       JsonObject child = node.getJsonObject(parts[i]);

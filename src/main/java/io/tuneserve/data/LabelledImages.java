@@ -5,6 +5,7 @@ package io.tuneserve.data;
  *
  * @param pixels {@code count * height * width} values
  */
+@SuppressWarnings("ArrayRecordComponent") // large data sets are shared, never copied
 public record LabelledImages(int count, int height, int width, float[] pixels, int[] labels) {
 
   public LabelledImages {

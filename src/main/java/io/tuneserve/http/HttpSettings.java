@@ -1,6 +1,8 @@
 package io.tuneserve.http;
 
 /**
+ * Settings of the HTTP front.
+ *
  * @param maxBodyBytes larger request bodies get 413
  * @param maxImagePixels larger images are refused before they are decoded
  */

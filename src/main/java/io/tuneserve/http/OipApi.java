@@ -147,6 +147,7 @@ final class OipApi {
   }
 
   /** The parsed request: its JSON header and the binary section that follows it. */
+  @SuppressWarnings("ArrayRecordComponent") // the request body, read in place
   private record WireRequest(JsonNode header, byte[] body, int binaryStart) {}
 
   private void infer(RoutingContext ctx) {

@@ -25,7 +25,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -257,18 +256,7 @@ final class TfServingApi {
   }
 
   private static void rejectUnknownNames(JsonNode object, SignatureSpec signature) {
-    for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!signature.inputs().containsKey(name)) {
-        throw ServingException.invalid(
-            "unknown input '"
-                + name
-                + "'; signature "
-                + signature.key()
-                + " takes "
-                + signature.inputs().keySet());
-      }
-    }
+    object.fieldNames().forEachRemaining(signature::input);
   }
 
   private static boolean isNamedObject(JsonNode node) {

@@ -51,17 +51,7 @@ public final class InferenceService {
 
   private static void checkInputs(
       SignatureSpec signature, Map<String, TensorData> inputs, ModelSettings.ShapeCheck shapes) {
-    for (String name : inputs.keySet()) {
-      if (!signature.inputs().containsKey(name)) {
-        throw ServingException.invalid(
-            "unknown input '"
-                + name
-                + "'; signature "
-                + signature.key()
-                + " takes "
-                + signature.inputs().keySet());
-      }
-    }
+    inputs.keySet().forEach(signature::input);
     for (TensorSpec spec : signature.inputs().values()) {
       TensorData input = inputs.get(spec.name());
       if (input == null) {

@@ -6,6 +6,8 @@ import java.nio.file.Path;
 public interface ModelLoader {
 
   /**
+   * Loads the model in a version directory.
+   *
    * @throws ModelLoadException when the directory does not hold a loadable model
    */
   LoadedModel load(Path versionDirectory) throws ModelLoadException;

@@ -18,6 +18,16 @@ public record SignatureSpec(
     outputs = Collections.unmodifiableMap(new TreeMap<>(outputs));
   }
 
+  /** The named input, or an invalid-argument error that lists the inputs there are. */
+  public TensorSpec input(String name) {
+    TensorSpec spec = inputs.get(name);
+    if (spec == null) {
+      throw ServingException.invalid(
+          "unknown input '" + name + "'; signature " + key + " takes " + inputs.keySet());
+    }
+    return spec;
+  }
+
   /** The first input or output whose element type the server cannot carry, if any. */
   public java.util.Optional<TensorSpec> unsupportedTensor() {
     return java.util.stream.Stream.concat(inputs.values().stream(), outputs.values().stream())

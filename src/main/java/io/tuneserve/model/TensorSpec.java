@@ -13,6 +13,7 @@ import java.util.Arrays;
  * @param feedShape the shape the graph itself gives the tensor, which a fed value must match (a
  *     kernel handed a tensor of another rank may abort the process); null when unknown
  */
+@SuppressWarnings("ArrayRecordComponent") // copied in and out; equals compares contents
 public record TensorSpec(
     String name, String tensorName, DType dtype, String tfType, long[] shape, long[] feedShape) {
 

@@ -21,8 +21,7 @@ public record ModelSettings(
     @JsonProperty("features") FeatureSource features,
     @JsonProperty("input_shape_check") ShapeCheck inputShapeCheck) {
 
-  public static final ModelSettings DEFAULT =
-      new ModelSettings(null, null, null, null, null, null);
+  public static final ModelSettings DEFAULT = new ModelSettings(null, null, null, null, null, null);
 
   public ModelSettings {
     labels = labels == null ? List.of() : List.copyOf(labels);
@@ -31,8 +30,8 @@ public record ModelSettings(
 
   /**
    * How request shapes are checked before they reach TensorFlow. TF Serving passes any shape
-   * through; some kernels abort the whole process on a tensor of an unexpected rank, so the
-   * default is to require the shape the graph declares.
+   * through; some kernels abort the whole process on a tensor of an unexpected rank, so the default
+   * is to require the shape the graph declares.
    */
   public enum ShapeCheck {
     /** Rank and every known dimension must match the graph's declared shape. */

@@ -139,19 +139,24 @@ public final class TuneServer implements AutoCloseable {
             id -> {
               port = first[0].actualPort();
               LOG.info(() -> "listening on http://" + http.host() + ":" + port);
-              manager
-                  .rescan()
-                  .whenComplete(
-                      (done, error) -> {
-                        if (error != null) {
-                          LOG.log(Level.SEVERE, "cannot read the model repository", error);
-                        }
-                      });
+              rescan();
               long pollMillis = Math.round(config.models().pollIntervalSeconds() * 1000);
               if (pollMillis > 0) {
-                vertx.setPeriodic(pollMillis, pollMillis, timer -> manager.rescan());
+                vertx.setPeriodic(pollMillis, pollMillis, timer -> rescan());
               }
               return port;
+            });
+  }
+
+  @SuppressWarnings("FutureReturnValueIgnored") // the outcome is logged by the callback
+  private void rescan() {
+    manager
+        .rescan()
+        .whenComplete(
+            (done, error) -> {
+              if (error != null) {
+                LOG.log(Level.SEVERE, "cannot read the model repository", error);
+              }
             });
   }
 

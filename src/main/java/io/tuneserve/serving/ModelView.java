@@ -29,7 +29,12 @@ public interface ModelView {
         .ifPresent(
             t -> {
               throw ServingException.invalid(
-                  "signature " + key + " uses " + t.tfType() + " for '" + t.name()
+                  "signature "
+                      + key
+                      + " uses "
+                      + t.tfType()
+                      + " for '"
+                      + t.name()
                       + "', which the server cannot carry");
             });
     return spec;

@@ -88,9 +88,11 @@ class BatchSchedulerTest {
   void servesManyQueuesFromOnePool() throws Exception {
     List<String> seen = new CopyOnWriteArrayList<>();
     BatchQueue<Rows> a =
-        scheduler.addQueue(new BatchingOptions(2, Duration.ofHours(1), 10), b -> seen.add("a" + b.size()));
+        scheduler.addQueue(
+            new BatchingOptions(2, Duration.ofHours(1), 10), b -> seen.add("a" + b.size()));
     BatchQueue<Rows> b =
-        scheduler.addQueue(new BatchingOptions(3, Duration.ofHours(1), 10), x -> seen.add("b" + x.size()));
+        scheduler.addQueue(
+            new BatchingOptions(3, Duration.ofHours(1), 10), x -> seen.add("b" + x.size()));
     scheduler.schedule(a, new Rows(1, 1));
     scheduler.schedule(b, new Rows(2, 1));
     scheduler.schedule(b, new Rows(3, 2));

@@ -38,7 +38,9 @@ class ConfigLoaderTest {
     assertThat(config.batching().maxBatchSize()).isEqualTo(32);
     assertThat(config.batching().enabled()).isFalse();
     assertThat(config.batching().threads()).isEqualTo(3);
-    assertThat(config.http().host()).as("untouched keys keep their defaults").isEqualTo("127.0.0.1");
+    assertThat(config.http().host())
+        .as("untouched keys keep their defaults")
+        .isEqualTo("127.0.0.1");
   }
 
   @Test
@@ -62,7 +64,8 @@ class ConfigLoaderTest {
 
   @Test
   void missingFileIsAnError() {
-    assertThatThrownBy(() -> loader.load(Path.of("/nonexistent/tuneserve.yaml"), Map.of(), Map.of()))
+    assertThatThrownBy(
+            () -> loader.load(Path.of("/nonexistent/tuneserve.yaml"), Map.of(), Map.of()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("does not exist");
   }

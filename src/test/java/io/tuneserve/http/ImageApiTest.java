@@ -8,7 +8,6 @@ import io.tuneserve.testing.TestData;
 import io.tuneserve.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,9 +24,7 @@ class ImageApiTest {
   static void start() throws Exception {
     server =
         new TestServer()
-            .withVersion("fashion-convnet", 1, TestData.fashionConvnet())
-            .withFile(
-                "fashion-convnet", "model.yaml", Files.readString(TestData.fashionConvnetSettings()))
+            .withDemoModel()
             .withVersion("half_plus_two", 1, TestData.halfPlusTwo())
             .set("http.max_image_pixels", 10_000)
             .start();
@@ -57,7 +54,8 @@ class ImageApiTest {
   })
   void classifiesRealImages(String file, String label) throws Exception {
     HttpResponse<byte[]> response =
-        classify("/v1/models/fashion-convnet:classify-image?top_k=3", TestData.bytes("images/" + file));
+        classify(
+            "/v1/models/fashion-convnet:classify-image?top_k=3", TestData.bytes("images/" + file));
     assertThat(response.statusCode()).isEqualTo(200);
     JsonNode reply = json(response);
     assertThat(reply.get("model_version").asText()).isEqualTo("1");
@@ -71,7 +69,8 @@ class ImageApiTest {
   @Test
   void rejectsWhatIsNotAnImage() throws Exception {
     HttpResponse<byte[]> text =
-        classify("/v1/models/fashion-convnet:classify-image", "hello".getBytes(StandardCharsets.UTF_8));
+        classify(
+            "/v1/models/fashion-convnet:classify-image", "hello".getBytes(StandardCharsets.UTF_8));
     assertThat(text.statusCode()).isEqualTo(400);
     assertThat(json(text).get("error").asText()).contains("PNG or JPEG");
     byte[] png = TestData.bytes("images/bag.png");

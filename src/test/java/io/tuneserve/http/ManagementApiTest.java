@@ -22,23 +22,31 @@ class ManagementApiTest {
             .start()) {
       JsonNode index = JSON.readTree(server.post("/v2/repository/index", "").body());
       assertThat(index.toString())
-          .contains("{\"name\":\"half_plus_two\",\"version\":\"1\",\"state\":\"AVAILABLE\",\"reason\":\"\"}")
+          .contains(
+              "{\"name\":\"half_plus_two\",\"version\":\"1\",\"state\":\"AVAILABLE\",\"reason\":\"\"}")
           .contains("\"name\":\"half_plus_three\",\"version\":\"1\",\"state\":\"FAILED\"");
 
       HttpResponse<String> unload = server.post("/v2/repository/models/half_plus_two/unload", "");
       assertThat(unload.statusCode()).isEqualTo(200);
-      assertThat(unload.body()).contains("\"name\":\"half_plus_two\",\"state\":\"UNAVAILABLE\",\"reason\":\"unloaded\"");
+      assertThat(unload.body())
+          .contains("\"name\":\"half_plus_two\",\"state\":\"UNAVAILABLE\",\"reason\":\"unloaded\"");
       HttpResponse<String> predict =
           server.post("/v1/models/half_plus_two:predict", "{\"instances\": [[1.0]]}");
       assertThat(predict.statusCode()).isEqualTo(503);
       server.post("/v2/repository/rescan", "");
-      assertThat(server.post("/v1/models/half_plus_two:predict", "{\"instances\": [[1.0]]}").statusCode())
+      assertThat(
+              server
+                  .post("/v1/models/half_plus_two:predict", "{\"instances\": [[1.0]]}")
+                  .statusCode())
           .as("a re-scan does not reload a model unloaded on purpose")
           .isEqualTo(503);
 
       HttpResponse<String> load = server.post("/v2/repository/models/half_plus_two/load", "");
       assertThat(load.statusCode()).isEqualTo(200);
-      assertThat(server.post("/v1/models/half_plus_two:predict", "{\"instances\": [[1.0]]}").statusCode())
+      assertThat(
+              server
+                  .post("/v1/models/half_plus_two:predict", "{\"instances\": [[1.0]]}")
+                  .statusCode())
           .isEqualTo(200);
 
       assertThat(server.post("/v2/repository/models/nope/load", "").statusCode()).isEqualTo(404);
@@ -59,7 +67,8 @@ class ManagementApiTest {
       server.post("/v2/models/half_plus_two/infer", "{\"inputs\": []}");
       HttpResponse<String> metrics = server.get("/metrics");
       assertThat(metrics.statusCode()).isEqualTo(200);
-      assertThat(metrics.headers().firstValue("content-type").orElseThrow()).startsWith("text/plain");
+      assertThat(metrics.headers().firstValue("content-type").orElseThrow())
+          .startsWith("text/plain");
       assertThat(metrics.body())
           .contains(
               "tuneserve_requests_total{api=\"tfserving\",model=\"half_plus_two\",status=\"200\",version=\"\"} 3.0",

@@ -10,7 +10,6 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -29,9 +28,7 @@ class OipApiTest {
     server =
         new TestServer()
             .withVersion("half_plus_two", 123, TestData.halfPlusTwo())
-            .withVersion("fashion-convnet", 1, TestData.fashionConvnet())
-            .withFile(
-                "fashion-convnet", "model.yaml", Files.readString(TestData.fashionConvnetSettings()))
+            .withDemoModel()
             .start();
   }
 
@@ -52,7 +49,8 @@ class OipApiTest {
     assertThat(server.get("/v2/health/live").statusCode()).isEqualTo(200);
     assertThat(json(server.get("/v2/health/ready")).get("ready").asBoolean()).isTrue();
     assertThat(server.get("/v2/models/half_plus_two/ready").statusCode()).isEqualTo(200);
-    assertThat(server.get("/v2/models/half_plus_two/versions/123/ready").statusCode()).isEqualTo(200);
+    assertThat(server.get("/v2/models/half_plus_two/versions/123/ready").statusCode())
+        .isEqualTo(200);
     assertThat(server.get("/v2/models/half_plus_two/versions/5/ready").statusCode()).isEqualTo(400);
   }
 
@@ -110,11 +108,14 @@ class OipApiTest {
             "/v2/models/fashion-convnet/infer",
             body.array(),
             Map.of(
-                "Inference-Header-Content-Length", Integer.toString(headerBytes.length),
-                "content-type", "application/octet-stream"));
+                "Inference-Header-Content-Length",
+                Integer.toString(headerBytes.length),
+                "content-type",
+                "application/octet-stream"));
     assertThat(response.statusCode()).isEqualTo(200);
     int jsonLength =
-        Integer.parseInt(response.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+        Integer.parseInt(
+            response.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
     JsonNode reply = JSON.readTree(Arrays.copyOf(response.body(), jsonLength));
     assertThat(reply.at("/outputs/0/parameters/binary_data_size").asInt()).isEqualTo(40);
     assertThat(response.body().length).isEqualTo(jsonLength + 40);
@@ -152,8 +153,7 @@ class OipApiTest {
         "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 1], \"datatype\": \"FP32\", \"parameters\": {\"binary_data_size\": 4}}]} | 400 | only 0 bytes of binary data remain",
         "not json | 400 | JSON Parse error",
       })
-  void rejectsBadRequestsWithTheirReason(String body, int status, String message)
-      throws Exception {
+  void rejectsBadRequestsWithTheirReason(String body, int status, String message) throws Exception {
     HttpResponse<String> response = server.post("/v2/models/half_plus_two/infer", body);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
     assertThat(json(response).get("error").asText()).contains(message);
@@ -181,7 +181,9 @@ class OipApiTest {
     assertThat(tooLong.statusCode()).isEqualTo(400);
     HttpResponse<byte[]> notNumber =
         server.post(
-            "/v2/models/half_plus_two/infer", body, Map.of("Inference-Header-Content-Length", "ab"));
+            "/v2/models/half_plus_two/infer",
+            body,
+            Map.of("Inference-Header-Content-Length", "ab"));
     assertThat(notNumber.statusCode()).isEqualTo(400);
   }
 

@@ -9,7 +9,6 @@ import io.tuneserve.testing.TestData;
 import io.tuneserve.testing.TestServer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,8 +16,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * TF Serving's REST API against real SavedModels exported by Python TensorFlow, checked against
- * the answers TF Serving's own tests expect.
+ * TF Serving's REST API against real SavedModels exported by Python TensorFlow, checked against the
+ * answers TF Serving's own tests expect.
  */
 class TfServingApiTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,11 +32,7 @@ class TfServingApiTest {
             .withVersion("half_plus_two_strict", 123, TestData.halfPlusTwo())
             .withVersion("half_plus_two_tf2", 123, TestData.halfPlusTwoTf2())
             .withVersion("half_plus_three", 123, TestData.halfPlusThree())
-            .withVersion("fashion-convnet", 1, TestData.fashionConvnet())
-            .withFile(
-                "fashion-convnet",
-                "model.yaml",
-                Files.readString(TestData.fashionConvnetSettings()))
+            .withDemoModel()
             .start();
   }
 
@@ -75,7 +70,10 @@ class TfServingApiTest {
         server.post("/v1/models/half_plus_three:predict", "{\"instances\": [1.0]}");
     assertThat(predict.statusCode()).isEqualTo(503);
     assertThat(json(predict).get("error").asText()).contains("failed to load");
-    assertThat(server.post("/v1/models/half_plus_two:predict", "{\"instances\": [[1.0]]}").statusCode())
+    assertThat(
+            server
+                .post("/v1/models/half_plus_two:predict", "{\"instances\": [[1.0]]}")
+                .statusCode())
         .isEqualTo(200);
   }
 
@@ -89,7 +87,8 @@ class TfServingApiTest {
   @Test
   void metadataMatchesTfServingForTf2Model() throws Exception {
     JsonNode expected =
-        JSON.readTree(TestData.text("tfserving/saved_model_half_plus_two_tf2_2_versions_metadata.json"));
+        JSON.readTree(
+            TestData.text("tfserving/saved_model_half_plus_two_tf2_2_versions_metadata.json"));
     JsonNode actual = json(server.get("/v1/models/half_plus_two_tf2/versions/123/metadata"));
     // TF Serving's file omits the empty "defaults" map of this one signature only.
     ((ObjectNode) actual.at("/metadata/signature_def/signature_def/__saved_model_init_op"))
@@ -136,8 +135,7 @@ class TfServingApiTest {
         "{\"inputs\": {\"x\": [[1.0]], \"z\": [[1.0]]}} | 400 | unknown input 'z'",
         "{\"instances\": [[1e999]]} | 400 | finite",
       })
-  void rejectsBadRequestsWithTheirReason(String body, int status, String message)
-      throws Exception {
+  void rejectsBadRequestsWithTheirReason(String body, int status, String message) throws Exception {
     HttpResponse<String> response = server.post("/v1/models/half_plus_two:predict", body);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
     assertThat(json(response).get("error").asText()).contains(message);
@@ -161,7 +159,9 @@ class TfServingApiTest {
     assertThat(server.post("/v1/models/nope:predict", "{\"instances\": [1.0]}").statusCode())
         .isEqualTo(404);
     assertThat(
-            server.post("/v1/models/half_plus_two/versions/9:predict", "{\"instances\": [1.0]}").statusCode())
+            server
+                .post("/v1/models/half_plus_two/versions/9:predict", "{\"instances\": [1.0]}")
+                .statusCode())
         .isEqualTo(404);
     assertThat(server.get("/v1/models/nope").statusCode()).isEqualTo(404);
     assertThat(server.get("/v1/models/nope/metadata").statusCode()).isEqualTo(404);
@@ -172,8 +172,7 @@ class TfServingApiTest {
     HttpResponse<String> get = server.get("/v1/models/half_plus_two:predict");
     assertThat(get.statusCode()).isEqualTo(400);
     assertThat(json(get).get("error").asText()).startsWith("Malformed request");
-    HttpResponse<String> postMetadata =
-        server.post("/v1/models/half_plus_two/metadata", "{}");
+    HttpResponse<String> postMetadata = server.post("/v1/models/half_plus_two/metadata", "{}");
     assertThat(postMetadata.statusCode()).isEqualTo(400);
     HttpResponse<String> badVersion = server.get("/v1/models/half_plus_two/versions/abc");
     assertThat(badVersion.statusCode()).isEqualTo(400);
@@ -199,7 +198,9 @@ class TfServingApiTest {
             .set("http.max_body_bytes", 64)
             .start()) {
       HttpResponse<String> response =
-          small.post("/v1/models/half_plus_two:predict", "{\"instances\": [" + "[1.0],".repeat(40) + "[1.0]]}");
+          small.post(
+              "/v1/models/half_plus_two:predict",
+              "{\"instances\": [" + "[1.0],".repeat(40) + "[1.0]]}");
       assertThat(response.statusCode()).isEqualTo(413);
       assertThat(json(response).get("error").asText()).contains("limit of 64 bytes");
     }
@@ -210,8 +211,7 @@ class TfServingApiTest {
     String png = java.util.Base64.getEncoder().encodeToString(TestData.bytes("images/trouser.png"));
     HttpResponse<String> response =
         server.post(
-            "/v1/models/fashion-convnet:predict",
-            "{\"instances\": [{\"b64\": \"" + png + "\"}]}");
+            "/v1/models/fashion-convnet:predict", "{\"instances\": [{\"b64\": \"" + png + "\"}]}");
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     JsonNode probabilities = json(response).at("/predictions/0/probabilities");
     int best = 0;

@@ -50,7 +50,8 @@ class ModelRepositoryTest {
     assertThat(source.settingsError()).contains("exactly one of latest, all: true, specific");
     assertThat(source.aspiredVersions()).isEmpty();
     Files.writeString(root.resolve("a/model.yaml"), "labelz: [a]\n");
-    assertThat(new ModelRepository(root).scan("a").orElseThrow().settingsError()).contains("labelz");
+    assertThat(new ModelRepository(root).scan("a").orElseThrow().settingsError())
+        .contains("labelz");
   }
 
   @Test

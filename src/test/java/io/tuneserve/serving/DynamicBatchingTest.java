@@ -88,7 +88,10 @@ class DynamicBatchingTest {
       for (int c = 0; c < 6; c++) {
         codes.add(
             pool.submit(
-                () -> server.post("/v1/models/scale:predict", "{\"instances\": [[1, 2]]}").statusCode()));
+                () ->
+                    server
+                        .post("/v1/models/scale:predict", "{\"instances\": [[1, 2]]}")
+                        .statusCode()));
       }
       List<Integer> statuses = new ArrayList<>();
       for (Future<Integer> code : codes) {

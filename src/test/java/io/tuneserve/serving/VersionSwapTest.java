@@ -100,7 +100,8 @@ class VersionSwapTest {
   void brokenNewVersionNeverReplacesAWorkingOne() throws Exception {
     Path exports = Files.createTempDirectory("tuneserve-exports");
     TestModels.exportScale(exports.resolve("v1"), 3f, 3);
-    try (TestServer server = new TestServer().withVersion("scale", 1, exports.resolve("v1")).start()) {
+    try (TestServer server =
+        new TestServer().withVersion("scale", 1, exports.resolve("v1")).start()) {
       Path broken = server.repository().resolve("scale").resolve("2");
       Files.createDirectories(broken.resolve("variables"));
       Files.writeString(broken.resolve("saved_model.pb"), "not a protobuf");

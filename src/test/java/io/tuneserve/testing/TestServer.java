@@ -56,6 +56,17 @@ public final class TestServer implements AutoCloseable {
     return this;
   }
 
+  /** Adds the committed demo model, fashion-convnet version 1, with its model.yaml. */
+  public TestServer withDemoModel() {
+    withVersion("fashion-convnet", 1, TestData.fashionConvnet());
+    try {
+      return withFile(
+          "fashion-convnet", "model.yaml", Files.readString(TestData.fashionConvnetSettings()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   public TestServer withFile(String name, String file, String content) {
     try {
       Files.createDirectories(repository.resolve(name));
@@ -96,7 +107,8 @@ public final class TestServer implements AutoCloseable {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  public HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+  public HttpResponse<String> post(String path, String body)
+      throws IOException, InterruptedException {
     return client.send(
         HttpRequest.newBuilder(uri(path))
             .timeout(Duration.ofSeconds(30))
