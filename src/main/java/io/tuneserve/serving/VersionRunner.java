@@ -26,6 +26,12 @@ import java.util.concurrent.RejectedExecutionException;
  * batch queue per signature and input shape; others run one at a time on the direct executor.
  */
 final class VersionRunner {
+  /**
+   * Batch queues one version keeps (one per signature and input shape); requests of further shapes
+   * run unbatched, so a stream of odd shapes cannot grow the scheduler without bound.
+   */
+  static final int MAX_QUEUES = 32;
+
   private final String modelName;
   private final LoadedModel model;
   private final RunnerOptions options;
@@ -58,13 +64,20 @@ final class VersionRunner {
     if (rows < 0) {
       return runDirect(signature.key(), inputs, outputs);
     }
+    String key = queueKey(signature.key(), inputs);
+    BatchQueue<InferenceTask> queue = queues.get(key);
+    if (queue == null) {
+      if (queues.size() >= MAX_QUEUES) {
+        return runDirect(signature.key(), inputs, outputs);
+      }
+      queue =
+          queues.computeIfAbsent(
+              key,
+              k ->
+                  scheduler.addQueue(
+                      options.batchingOptions(), batch -> process(signature.key(), batch)));
+    }
     InferenceTask task = new InferenceTask(inputs, outputs, rows, clock.nanoTime());
-    BatchQueue<InferenceTask> queue =
-        queues.computeIfAbsent(
-            queueKey(signature.key(), inputs),
-            key ->
-                scheduler.addQueue(
-                    options.batchingOptions(), batch -> process(signature.key(), batch)));
     if (!scheduler.schedule(queue, task)) {
       return CompletableFuture.failedFuture(
           ServingException.overloaded(
