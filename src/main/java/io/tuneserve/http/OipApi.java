@@ -1,35 +1,20 @@
 package io.tuneserve.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.JsonNode;
-import io.tuneserve.inference.DecodedRequest;
-import io.tuneserve.inference.InferenceResult;
 import io.tuneserve.inference.InferenceService;
-import io.tuneserve.model.DType;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
-import io.tuneserve.model.TensorData;
 import io.tuneserve.model.TensorSpec;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ModelStatus;
-import io.tuneserve.serving.ModelView;
 import io.tuneserve.serving.ServedVersion;
 import io.tuneserve.serving.VersionState;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Set;
 
 /**
  * The Open Inference Protocol (KServe v2) REST API, with the binary tensor data extension: a JSON
@@ -146,24 +131,14 @@ final class OipApi {
         });
   }
 
-  /** The parsed request: its JSON header and the binary section that follows it. */
-  @SuppressWarnings("ArrayRecordComponent") // the request body, read in place
-  private record WireRequest(JsonNode header, byte[] body, int binaryStart) {}
-
   private void infer(RoutingContext ctx) {
     String model = PathParams.model(ctx);
     OptionalLong version = PathParams.version(ctx);
-    WireRequest wire = parse(ctx);
-    JsonNode header = wire.header();
-    JsonNode id = header.get("id");
-    if (id != null && !id.isTextual()) {
-      throw ServingException.invalid("'id' must be a string");
-    }
-    boolean binaryOutput = parameter(header, "binary_data_output");
+    OipCodec.WireRequest wire = parse(ctx);
     Future.fromCompletionStage(
-            inference.infer(model, version, view -> decode(view, wire)),
+            inference.infer(model, version, view -> OipCodec.decode(view, wire)),
             ctx.vertx().getOrCreateContext())
-        .map(result -> encode(result, id == null ? null : id.textValue(), header, binaryOutput))
+        .map(result -> OipCodec.encode(result, wire))
         .onSuccess(
             reply -> {
               if (reply.headerLength() >= 0) {
@@ -178,15 +153,11 @@ final class OipApi {
         .onFailure(ctx::fail);
   }
 
-  private static WireRequest parse(RoutingContext ctx) {
-    Buffer body = RawBody.of(ctx);
+  private static OipCodec.WireRequest parse(RoutingContext ctx) {
+    byte[] bytes = RawBody.of(ctx).getBytes();
     String lengthHeader = ctx.request().getHeader(HEADER_LENGTH);
-    if (body == null || body.length() == 0) {
-      throw ServingException.invalid("JSON Parse error: The document is empty");
-    }
-    byte[] bytes = body.getBytes();
-    if (lengthHeader == null) {
-      return new WireRequest(JsonBodies.parseObject(bytes, 0, bytes.length), bytes, bytes.length);
+    if (lengthHeader == null || bytes.length == 0) {
+      return OipCodec.parse(bytes, bytes.length);
     }
     int length;
     try {
@@ -199,295 +170,6 @@ final class OipApi {
       throw ServingException.invalid(
           HEADER_LENGTH + " is " + length + " but the body has " + bytes.length + " bytes");
     }
-    return new WireRequest(JsonBodies.parseObject(bytes, 0, length), bytes, length);
-  }
-
-  private static boolean parameter(JsonNode node, String name) {
-    JsonNode parameters = node.get("parameters");
-    if (parameters == null) {
-      return false;
-    }
-    if (!parameters.isObject()) {
-      throw ServingException.invalid("'parameters' must be an object");
-    }
-    JsonNode value = parameters.get(name);
-    if (value != null && !value.isBoolean()) {
-      throw ServingException.invalid("parameter '" + name + "' must be true or false");
-    }
-    return value != null && value.booleanValue();
-  }
-
-  private static DecodedRequest decode(ModelView view, WireRequest wire) {
-    JsonNode header = wire.header();
-    String signatureKey = SignatureSpec.DEFAULT_KEY;
-    JsonNode parameters = header.get("parameters");
-    if (parameters != null && parameters.has("signature_name")) {
-      JsonNode name = parameters.get("signature_name");
-      if (!name.isTextual()) {
-        throw ServingException.invalid("parameter 'signature_name' must be a string");
-      }
-      signatureKey = name.textValue();
-    }
-    SignatureSpec signature = view.signature(signatureKey);
-    JsonNode inputs = header.get("inputs");
-    if (inputs == null || !inputs.isArray() || inputs.isEmpty()) {
-      throw ServingException.invalid("'inputs' must be a non-empty list of tensors");
-    }
-    Map<String, TensorData> tensors = new HashMap<>();
-    int offset = wire.binaryStart();
-    for (JsonNode input : inputs) {
-      String name = text(input, "name", "each input needs a 'name'");
-      if (tensors.containsKey(name)) {
-        throw ServingException.invalid("input '" + name + "' is given twice");
-      }
-      DType dtype =
-          DType.fromOipName(text(input, "datatype", "input '" + name + "' needs a 'datatype'"))
-              .orElseThrow(
-                  () ->
-                      ServingException.invalid(
-                          "input '"
-                              + name
-                              + "' has an unsupported datatype "
-                              + input.get("datatype")
-                              + "; supported: "
-                              + Arrays.stream(DType.values()).map(DType::oipName).toList()));
-      long[] shape = shape(name, input.get("shape"));
-      TensorSpec spec = signature.inputs().get(name);
-      if (spec != null && !spec.accepts(shape)) {
-        throw ServingException.invalid(
-            "input '"
-                + name
-                + "' has shape "
-                + Arrays.toString(shape)
-                + " but the model expects "
-                + spec.feedShapeText()
-                + " (-1 = any size)");
-      }
-      long binarySize = binaryDataSize(input);
-      TensorData tensor;
-      if (binarySize >= 0) {
-        if (binarySize > wire.body().length - offset) {
-          throw ServingException.invalid(
-              "input '"
-                  + name
-                  + "' declares binary_data_size "
-                  + binarySize
-                  + " but only "
-                  + (wire.body().length - offset)
-                  + " bytes of binary data remain");
-        }
-        tensor = BinaryTensors.read(name, dtype, shape, wire.body(), offset, (int) binarySize);
-        offset += (int) binarySize;
-      } else {
-        JsonNode data = input.get("data");
-        if (data == null) {
-          throw ServingException.invalid(
-              "input '" + name + "' has neither 'data' nor binary_data_size");
-        }
-        tensor = JsonTensorReader.readFlat(name, dtype, data, shape);
-      }
-      tensors.put(name, tensor);
-    }
-    if (offset != wire.body().length) {
-      throw ServingException.invalid(
-          (wire.body().length - offset) + " bytes of binary data follow the inputs unused");
-    }
-    return new DecodedRequest(signatureKey, tensors, requestedOutputs(header));
-  }
-
-  private static Set<String> requestedOutputs(JsonNode header) {
-    JsonNode outputs = header.get("outputs");
-    if (outputs == null) {
-      return Set.of();
-    }
-    if (!outputs.isArray()) {
-      throw ServingException.invalid("'outputs' must be a list");
-    }
-    Set<String> names = new LinkedHashSet<>();
-    for (JsonNode output : outputs) {
-      names.add(text(output, "name", "each requested output needs a 'name'"));
-      parameter(output, "binary_data");
-    }
-    return names;
-  }
-
-  private static String text(JsonNode node, String field, String error) {
-    JsonNode value = node.isObject() ? node.get(field) : null;
-    if (value == null || !value.isTextual()) {
-      throw ServingException.invalid(error);
-    }
-    return value.textValue();
-  }
-
-  private static long[] shape(String input, JsonNode shape) {
-    if (shape == null || !shape.isArray()) {
-      throw ServingException.invalid("input '" + input + "' needs a 'shape' list");
-    }
-    long[] dims = new long[shape.size()];
-    for (int i = 0; i < dims.length; i++) {
-      JsonNode dim = shape.get(i);
-      if (!dim.isIntegralNumber() || !dim.canConvertToLong() || dim.longValue() < 0) {
-        throw ServingException.invalid(
-            "input '" + input + "': shape dimensions must be non-negative integers, got " + shape);
-      }
-      dims[i] = dim.longValue();
-    }
-    try {
-      TensorData.elementCount(dims);
-    } catch (ArithmeticException e) {
-      throw ServingException.invalid("input '" + input + "': shape " + shape + " is too large");
-    }
-    return dims;
-  }
-
-  private static long binaryDataSize(JsonNode input) {
-    JsonNode parameters = input.get("parameters");
-    if (parameters == null || !parameters.has("binary_data_size")) {
-      return -1;
-    }
-    JsonNode size = parameters.get("binary_data_size");
-    if (!size.isIntegralNumber() || size.longValue() < 0) {
-      throw ServingException.invalid("binary_data_size must be a non-negative integer");
-    }
-    return size.longValue();
-  }
-
-  /** An encoded reply; {@code headerLength} is -1 for plain JSON. */
-  private record Reply(Buffer body, int headerLength) {}
-
-  private static Reply encode(
-      InferenceResult result, String id, JsonNode header, boolean binaryOutput) {
-    Map<String, Boolean> binaryByOutput = new HashMap<>();
-    JsonNode outputs = header.get("outputs");
-    if (outputs != null) {
-      for (JsonNode output : outputs) {
-        binaryByOutput.put(output.get("name").textValue(), parameter(output, "binary_data"));
-      }
-    }
-    List<String> order = new ArrayList<>(result.outputs().keySet());
-    if (outputs == null) {
-      order.sort(null);
-    } else {
-      order = new ArrayList<>(binaryByOutput.keySet());
-    }
-    List<byte[]> binary = new ArrayList<>();
-    List<String> names = order;
-    Buffer json =
-        Replies.encode(
-            g -> {
-              g.writeStartObject();
-              g.writeStringField("model_name", result.version().name());
-              g.writeStringField("model_version", Long.toString(result.version().version()));
-              if (id != null) {
-                g.writeStringField("id", id);
-              }
-              g.writeArrayFieldStart("outputs");
-              for (String name : names) {
-                TensorData tensor = result.outputs().get(name);
-                g.writeStartObject();
-                g.writeStringField("name", name);
-                g.writeStringField("datatype", tensor.dtype().oipName());
-                g.writeArrayFieldStart("shape");
-                for (long dim : tensor.shape()) {
-                  g.writeNumber(dim);
-                }
-                g.writeEndArray();
-                if (binaryByOutput.getOrDefault(name, binaryOutput)) {
-                  byte[] bytes = BinaryTensors.write(tensor);
-                  binary.add(bytes);
-                  g.writeObjectFieldStart("parameters");
-                  g.writeNumberField("binary_data_size", bytes.length);
-                  g.writeEndObject();
-                } else {
-                  g.writeFieldName("data");
-                  JsonTensorWriter.writeFlat(g, tensor);
-                }
-                g.writeEndObject();
-              }
-              g.writeEndArray();
-              g.writeEndObject();
-            });
-    if (binary.isEmpty()) {
-      return new Reply(json, -1);
-    }
-    int headerLength = json.length();
-    for (byte[] bytes : binary) {
-      json.appendBytes(bytes);
-    }
-    return new Reply(json, headerLength);
-  }
-
-  /** The binary layout of the extension: raw little-endian elements; BYTES length-prefixed. */
-  static final class BinaryTensors {
-    private BinaryTensors() {}
-
-    static TensorData read(
-        String name, DType dtype, long[] shape, byte[] body, int offset, int size) {
-      long count = TensorData.elementCount(shape);
-      if (dtype != DType.BYTES) {
-        long expected = count * dtype.elementSize();
-        if (expected != size) {
-          throw ServingException.invalid(
-              "input '"
-                  + name
-                  + "': shape "
-                  + Arrays.toString(shape)
-                  + " of "
-                  + dtype.oipName()
-                  + " needs "
-                  + expected
-                  + " bytes, binary_data_size is "
-                  + size);
-        }
-        return TensorData.ofRaw(dtype, shape, Arrays.copyOfRange(body, offset, offset + size));
-      }
-      ByteBuffer in = ByteBuffer.wrap(body, offset, size).order(ByteOrder.LITTLE_ENDIAN);
-      if (count > size / 4) {
-        throw ServingException.invalid(
-            "input '" + name + "': " + size + " bytes cannot hold " + count + " strings");
-      }
-      byte[][] strings = new byte[(int) count][];
-      for (int i = 0; i < count; i++) {
-        if (in.remaining() < 4) {
-          throw ServingException.invalid(
-              "input '" + name + "': binary data ends inside element " + i);
-        }
-        int length = in.getInt();
-        if (length < 0 || length > in.remaining()) {
-          throw ServingException.invalid(
-              "input '"
-                  + name
-                  + "': element "
-                  + i
-                  + " claims "
-                  + length
-                  + " bytes, "
-                  + in.remaining()
-                  + " remain");
-        }
-        strings[i] = new byte[length];
-        in.get(strings[i]);
-      }
-      if (in.hasRemaining()) {
-        throw ServingException.invalid(
-            "input '" + name + "': " + in.remaining() + " bytes left after " + count + " strings");
-      }
-      return TensorData.ofStrings(shape, strings);
-    }
-
-    static byte[] write(TensorData tensor) {
-      if (tensor.dtype() != DType.BYTES) {
-        return tensor.raw();
-      }
-      int total = 0;
-      for (byte[] s : tensor.strings()) {
-        total += 4 + s.length;
-      }
-      ByteBuffer out = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
-      for (byte[] s : tensor.strings()) {
-        out.putInt(s.length).put(s);
-      }
-      return out.array();
-    }
+    return OipCodec.parse(bytes, length);
   }
 }
