@@ -14,12 +14,14 @@ public record ServerConfig(
       @JsonProperty("port") int port,
       @JsonProperty("event_loops") int eventLoops,
       @JsonProperty("max_body_bytes") long maxBodyBytes,
-      @JsonProperty("max_image_pixels") long maxImagePixels) {
+      @JsonProperty("max_image_pixels") long maxImagePixels,
+      @JsonProperty("websocket_max_in_flight") int websocketMaxInFlight) {
     public Http {
       check(port >= 0 && port <= 65535, "http.port must be 0..65535, got " + port);
       check(eventLoops >= 0, "http.event_loops must not be negative");
       check(maxBodyBytes > 0, "http.max_body_bytes must be positive");
       check(maxImagePixels > 0, "http.max_image_pixels must be positive");
+      check(websocketMaxInFlight >= 1, "http.websocket_max_in_flight must be at least 1");
     }
   }
 

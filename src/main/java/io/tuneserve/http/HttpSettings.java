@@ -5,5 +5,8 @@ package io.tuneserve.http;
  *
  * @param maxBodyBytes larger request bodies get 413
  * @param maxImagePixels larger images are refused before they are decoded
+ * @param maxInFlightPerSocket requests of one WebSocket in the server at once; past it the socket
+ *     is not read
  */
-public record HttpSettings(String host, int port, long maxBodyBytes, long maxImagePixels) {}
+public record HttpSettings(
+    String host, int port, long maxBodyBytes, long maxImagePixels, int maxInFlightPerSocket) {}

@@ -43,11 +43,13 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.route().handler(this::recordMetrics);
+    OipApi oip = new OipApi(inference, manager, serverVersion);
+    oip.mountWebSocket(router, settings.maxInFlightPerSocket(), settings.maxBodyBytes());
     router.route().handler(new RawBody(settings.maxBodyBytes()));
     new HealthApi(manager, registry).mount(router);
     new ImageApi(inference, settings.maxImagePixels()).mount(router);
     new TfServingApi(inference, manager, settings.maxImagePixels()).mount(router);
-    new OipApi(inference, manager, serverVersion).mount(router);
+    oip.mount(router);
     new ManagementApi(manager).mount(router);
     router
         .route()
@@ -59,12 +61,16 @@ public final class HttpVerticle extends VerticleBase {
                     404,
                     "no endpoint " + ctx.request().method() + " " + ctx.request().path()));
     router.route().failureHandler(this::failed);
+    // Messages up to twice the limit are read so the socket can close with 1009 and a reason.
+    int frameLimit = (int) Math.min(Integer.MAX_VALUE, 2 * settings.maxBodyBytes());
     server =
         vertx.createHttpServer(
             new HttpServerOptions()
                 .setHost(settings.host())
                 .setPort(settings.port())
                 .setCompressionSupported(false)
+                .setMaxWebSocketFrameSize(frameLimit)
+                .setMaxWebSocketMessageSize(frameLimit)
                 .setTcpNoDelay(true));
     return server.requestHandler(router).listen();
   }

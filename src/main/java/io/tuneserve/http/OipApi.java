@@ -9,6 +9,7 @@ import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ModelStatus;
 import io.tuneserve.serving.ServedVersion;
 import io.tuneserve.serving.VersionState;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -33,6 +34,32 @@ final class OipApi {
     this.inference = inference;
     this.manager = manager;
     this.serverVersion = serverVersion;
+  }
+
+  /** The WebSocket route; mounted before anything reads request bodies. */
+  void mountWebSocket(Router router, int maxInFlight, long maxMessageBytes) {
+    router
+        .getWithRegex(BASE + "/infer/ws")
+        .handler(
+            ctx -> {
+              String model = PathParams.model(ctx);
+              OptionalLong version = PathParams.version(ctx);
+              Context context = ctx.vertx().getOrCreateContext();
+              ctx.request()
+                  .toWebSocket()
+                  .onSuccess(
+                      socket ->
+                          new InferenceSocket(
+                                  socket,
+                                  context,
+                                  model,
+                                  version,
+                                  inference,
+                                  maxInFlight,
+                                  maxMessageBytes)
+                              .start())
+                  .onFailure(ctx::fail);
+            });
   }
 
   void mount(Router router) {

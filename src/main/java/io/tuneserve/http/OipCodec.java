@@ -34,6 +34,15 @@ final class OipCodec {
    * the fields that do not depend on the model.
    */
   static WireRequest parse(byte[] body, int jsonLength) {
+    return parse(body, jsonLength, false);
+  }
+
+  /**
+   * Parses a request as {@link #parse(byte[], int)} does.
+   *
+   * @param binaryByDefault reply with binary outputs unless the request says otherwise
+   */
+  static WireRequest parse(byte[] body, int jsonLength, boolean binaryByDefault) {
     if (body.length == 0) {
       throw ServingException.invalid("JSON Parse error: The document is empty");
     }
@@ -47,7 +56,14 @@ final class OipCodec {
         body,
         jsonLength,
         id == null ? null : id.textValue(),
-        parameter(header, "binary_data_output"));
+        hasParameter(header, "binary_data_output")
+            ? parameter(header, "binary_data_output")
+            : binaryByDefault);
+  }
+
+  private static boolean hasParameter(JsonNode node, String name) {
+    JsonNode parameters = node.get("parameters");
+    return parameters != null && parameters.has(name);
   }
 
   static boolean parameter(JsonNode node, String name) {
@@ -211,7 +227,10 @@ final class OipCodec {
     JsonNode outputs = header.get("outputs");
     if (outputs != null) {
       for (JsonNode output : outputs) {
-        binaryByOutput.put(output.get("name").textValue(), parameter(output, "binary_data"));
+        String name = output.get("name").textValue();
+        binaryByOutput.put(
+            name,
+            hasParameter(output, "binary_data") ? parameter(output, "binary_data") : binaryOutput);
       }
     }
     List<String> order = new ArrayList<>(result.outputs().keySet());

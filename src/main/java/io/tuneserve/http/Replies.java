@@ -61,21 +61,29 @@ final class Replies {
     };
   }
 
-  /** Replies {@code {"error": "..."}} with the status the failure's kind maps to. */
-  static void error(RoutingContext ctx, Throwable failure) {
+  /** A failure as the client sees it: a status code and a message safe to show. */
+  record Failure(int status, String message) {}
+
+  /** Maps any failure to its status and message, logging the ones that are the server's fault. */
+  static Failure failure(Throwable failure, String where) {
     Throwable cause = failure;
     while (cause instanceof CompletionException && cause.getCause() != null) {
       cause = cause.getCause();
     }
     if (cause instanceof ServingException serving) {
       if (serving.kind() == ErrorKind.INTERNAL) {
-        LOG.log(Level.WARNING, "internal error on " + ctx.request().path(), serving);
+        LOG.log(Level.WARNING, "internal error on " + where, serving);
       }
-      error(ctx, status(serving.kind()), serving.getMessage());
-    } else {
-      LOG.log(Level.SEVERE, "unexpected failure on " + ctx.request().path(), cause);
-      error(ctx, 500, "internal error");
+      return new Failure(status(serving.kind()), serving.getMessage());
     }
+    LOG.log(Level.SEVERE, "unexpected failure on " + where, cause);
+    return new Failure(500, "internal error");
+  }
+
+  /** Replies {@code {"error": "..."}} with the status the failure's kind maps to. */
+  static void error(RoutingContext ctx, Throwable failure) {
+    Failure mapped = failure(failure, ctx.request().path());
+    error(ctx, mapped.status(), mapped.message());
   }
 
   static void error(RoutingContext ctx, int status, String message) {

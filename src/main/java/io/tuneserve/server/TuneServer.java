@@ -114,7 +114,12 @@ public final class TuneServer implements AutoCloseable {
   public Future<Integer> start() {
     ServerConfig.Http http = config.http();
     HttpSettings settings =
-        new HttpSettings(http.host(), http.port(), http.maxBodyBytes(), http.maxImagePixels());
+        new HttpSettings(
+            http.host(),
+            http.port(),
+            http.maxBodyBytes(),
+            http.maxImagePixels(),
+            http.websocketMaxInFlight());
     InferenceService inference = new InferenceService(manager);
     String version = serverVersion();
     HttpVerticle[] first = new HttpVerticle[1];
