@@ -1,0 +1,163 @@
+package io.tuneserve.bench;
+
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The whole comparison in one run: the in-process limit, tuneserve over every protocol at a sweep
+ * of concurrencies for requests of 1 and 32 images, batching off against on, and the peers that
+ * are installed. The server and the limit run on {@code --server-cores}; this process, the load
+ * generator, should be pinned elsewhere (load-tests/run.sh does both).
+ */
+@Command(
+    name = "load-tests",
+    mixinStandardHelpOptions = true,
+    description = "Measures tuneserve against its in-process limit and its peers on 127.0.0.1.")
+public final class Harness implements Callable<Integer> {
+  @Option(names = "--quick", description = "Short steps and fewer concurrencies (under 2 minutes).")
+  boolean quick;
+
+  @Option(names = "--server-cores", defaultValue = "0", description = "Cores for the server and the limit (taskset list, default ${DEFAULT-VALUE}).")
+  String serverCores;
+
+  @Option(names = "--jar", defaultValue = "target/tuneserve.jar", description = "The server jar.")
+  Path jar;
+
+  @Option(names = "--models", defaultValue = "models", description = "Model repository to serve.")
+  Path models;
+
+  @Option(names = "--model", defaultValue = "fashion-convnet", description = "Model to load.")
+  String model;
+
+  @Option(names = "--out", defaultValue = "load-tests/results", description = "Where the report and plot go.")
+  Path out;
+
+  @Option(names = "--port", defaultValue = "18080", description = "Port for the servers under test.")
+  int port;
+
+  @Option(names = "--soak-minutes", defaultValue = "0", description = "Also run a soak of this many minutes and report RSS and heap drift.")
+  double soakMinutes;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Harness()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Files.createDirectories(out);
+    double warmup = quick ? 0.5 : 1;
+    double step = quick ? 2 : 5;
+    int[] concurrencies = quick ? new int[] {1, 16, 64} : new int[] {1, 4, 16, 64, 256};
+    Report report = new Report(LocalDate.now().toString(), serverCores, quick);
+
+    System.out.println("== in-process limit on cores " + serverCores);
+    report.limit = Limit.measure(serverCores, models.resolve(model).resolve("1"), quick ? 1 : 3, out);
+    System.out.printf("   %.0f images/s at batch %d%n", report.limit.imagesPerSecond(), report.limit.batch());
+
+    Vertx vertx = Vertx.vertx();
+    try {
+      try (ServerProcess server = startTuneserve(Map.of(), "tuneserve")) {
+        LoadRunner runner = new LoadRunner(vertx, "127.0.0.1", port, model);
+        for (int images : new int[] {1, 32}) {
+          Payloads payloads = new Payloads(images, 42);
+          for (Protocol protocol : Protocol.values()) {
+            for (int concurrency : concurrencies) {
+              StepResult result = runner.closedLoop("tuneserve", protocol, payloads, concurrency, warmup, step);
+              print(result);
+              report.steps.add(result);
+            }
+          }
+        }
+        Payloads single = new Payloads(1, 42);
+        double best = report.best("tuneserve", Protocol.OIP_BINARY, 1);
+        for (double load : new double[] {0.5, 0.8}) {
+          StepResult open = runner.openLoop("tuneserve", Protocol.OIP_BINARY, single, best * load, step, 64);
+          print(open);
+          report.openLoop.add(open);
+        }
+        if (soakMinutes > 0) {
+          report.soak = Soak.run(server, runner, single, best * 0.5, soakMinutes);
+        }
+      }
+      try (ServerProcess server =
+          startTuneserve(Map.of("TUNESERVE_BATCHING__ENABLED", "false"), "tuneserve-unbatched")) {
+        LoadRunner runner = new LoadRunner(vertx, "127.0.0.1", port, model);
+        for (Protocol protocol : List.of(Protocol.OIP_BINARY, Protocol.TFS_JSON)) {
+          StepResult result =
+              runner.closedLoop("batching off", protocol, new Payloads(1, 42), 64, warmup, step);
+          print(result);
+          report.unbatched.add(result);
+        }
+      }
+      Peers.runAll(this, vertx, report, warmup, step);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+    Path markdown = out.resolve("results.md");
+    Files.writeString(markdown, report.markdown());
+    Path plot = out.resolve("throughput.png");
+    new Plot(report).write(plot);
+    System.out.println();
+    System.out.println(report.markdown());
+    System.out.println("wrote " + markdown + " and " + plot);
+    return 0;
+  }
+
+  private ServerProcess startTuneserve(Map<String, String> env, String name) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(ServerProcess.javaBinary());
+    command.add("-jar");
+    command.add(jar.toString());
+    command.add("serve");
+    command.add("--port");
+    command.add(Integer.toString(port));
+    command.add("--models");
+    command.add(models.toString());
+    return ServerProcess.start(name, serverCores, command, env, out.resolve(name + ".log"))
+        .awaitReady("http://127.0.0.1:" + port + "/v2/models/" + model + "/ready", Duration.ofSeconds(90));
+  }
+
+  int port() {
+    return port;
+  }
+
+  Path out() {
+    return out;
+  }
+
+  Path modelDirectory() {
+    return models.resolve(model).resolve("1");
+  }
+
+  String serverCores() {
+    return serverCores;
+  }
+
+  static void print(StepResult r) {
+    System.out.printf(
+        java.util.Locale.ROOT,
+        "%-12s %-17s %2d img  c=%-4d rate=%-7.0f %9.0f req/s %9.0f img/s  p50 %7.2f  p99 %7.2f  max %7.2f ms  errors %d%n",
+        r.target(),
+        r.protocol().label,
+        r.imagesPerRequest(),
+        r.concurrency(),
+        r.rate(),
+        r.requestsPerSecond(),
+        r.imagesPerSecond(),
+        r.percentileMillis(50),
+        r.percentileMillis(99),
+        r.maxMillis(),
+        r.errors());
+  }
+}

@@ -1,0 +1,241 @@
+package io.tuneserve.bench;
+
+import io.tuneserve.client.InferenceSocketClient;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Sends inference requests to a server on loopback and measures them: closed loop (a fixed number
+ * of requests in flight) or open loop (a fixed rate, latency counted from when each request was
+ * due, so a stalled server cannot hide its stall). Every step stops by itself.
+ */
+final class LoadRunner implements AutoCloseable {
+  private static final long MAX_LATENCY_MICROS = TimeUnit.SECONDS.toMicros(60);
+
+  private final Vertx vertx;
+  private final String host;
+  private final int port;
+  private final String model;
+
+  LoadRunner(Vertx vertx, String host, int port, String model) {
+    this.vertx = vertx;
+    this.host = host;
+    this.port = port;
+    this.model = model;
+  }
+
+  /** One way to send a request: a new sender per virtual user (a connection for WebSocket). */
+  private interface Sender extends AutoCloseable {
+    Future<Void> send();
+
+    @Override
+    void close();
+  }
+
+  private Sender httpSender(HttpClient client, Protocol protocol, Payloads payloads) {
+    String path =
+        protocol == Protocol.TFS_JSON
+            ? "/v1/models/" + model + ":predict"
+            : "/v2/models/" + model + "/infer";
+    return new Sender() {
+      @Override
+      public Future<Void> send() {
+        RequestOptions options =
+            new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port).setURI(path);
+        if (protocol == Protocol.OIP_BINARY) {
+          options.putHeader("Inference-Header-Content-Length", Integer.toString(payloads.oipBinaryHeaderLength));
+          options.putHeader("content-type", "application/octet-stream");
+        } else {
+          options.putHeader("content-type", "application/json");
+        }
+        var body =
+            switch (protocol) {
+              case TFS_JSON -> payloads.tfsJson;
+              case OIP_JSON -> payloads.oipJson;
+              default -> payloads.oipBinary;
+            };
+        return client
+            .request(options)
+            .compose(request -> request.send(body))
+            .compose(
+                response ->
+                    response
+                        .body()
+                        .compose(
+                            reply ->
+                                response.statusCode() == 200
+                                    ? Future.<Void>succeededFuture()
+                                    : Future.<Void>failedFuture(
+                                        "status " + response.statusCode() + ": " + reply)));
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  private Sender socketSender(Payloads payloads) throws Exception {
+    InferenceSocketClient socket =
+        InferenceSocketClient.connect(vertx, host, port, model, null)
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+    AtomicLong ids = new AtomicLong();
+    return new Sender() {
+      @Override
+      public Future<Void> send() {
+        CompletableFuture<InferenceSocketClient.Reply> reply =
+            socket.inferBinary(
+                payloads.socketHeader(Long.toString(ids.incrementAndGet())), payloads.tensorBytes);
+        return Future.fromCompletionStage(reply).mapEmpty();
+      }
+
+      @Override
+      public void close() {
+        socket.close();
+      }
+    };
+  }
+
+  private HttpClient httpClient(int connections) {
+    return vertx.createHttpClient(
+        new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
+        new PoolOptions().setHttp1MaxSize(connections));
+  }
+
+  /** Keeps {@code concurrency} requests in flight for the duration and measures them. */
+  StepResult closedLoop(
+      String target, Protocol protocol, Payloads payloads, int concurrency, double warmupSeconds, double seconds)
+      throws Exception {
+    HttpClient client = httpClient(concurrency);
+    List<Sender> senders = new ArrayList<>();
+    for (int i = 0; i < concurrency; i++) {
+      senders.add(protocol == Protocol.WEBSOCKET ? socketSender(payloads) : httpSender(client, protocol, payloads));
+    }
+    Histogram latency = new ConcurrentHistogram(MAX_LATENCY_MICROS, 3);
+    AtomicLong requests = new AtomicLong();
+    AtomicLong errors = new AtomicLong();
+    long start = System.nanoTime();
+    long measureFrom = start + (long) (warmupSeconds * 1e9);
+    long end = measureFrom + (long) (seconds * 1e9);
+    List<CompletableFuture<Void>> chains = new ArrayList<>();
+    for (Sender sender : senders) {
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      chains.add(done);
+      vertx.runOnContext(v -> loop(sender, measureFrom, end, latency, requests, errors, done));
+    }
+    for (CompletableFuture<Void> chain : chains) {
+      chain.get((long) (warmupSeconds + seconds) + 90, TimeUnit.SECONDS);
+    }
+    senders.forEach(Sender::close);
+    client.close();
+    return new StepResult(target, protocol, payloads.images, concurrency, 0, requests.get(), errors.get(), seconds, latency);
+  }
+
+  private void loop(
+      Sender sender,
+      long measureFrom,
+      long end,
+      Histogram latency,
+      AtomicLong requests,
+      AtomicLong errors,
+      CompletableFuture<Void> done) {
+    long sent = System.nanoTime();
+    if (sent >= end) {
+      done.complete(null);
+      return;
+    }
+    sender
+        .send()
+        .onComplete(
+            result -> {
+              long now = System.nanoTime();
+              if (sent >= measureFrom && now <= end) {
+                if (result.succeeded()) {
+                  requests.incrementAndGet();
+                  latency.recordValue(Math.min(MAX_LATENCY_MICROS, (now - sent) / 1000));
+                } else {
+                  errors.incrementAndGet();
+                }
+              }
+              loop(sender, measureFrom, end, latency, requests, errors, done);
+            });
+  }
+
+  /**
+   * Offers {@code rate} requests per second for the duration, whatever the server does, and
+   * measures each from the moment it was due (no coordinated omission).
+   */
+  StepResult openLoop(String target, Protocol protocol, Payloads payloads, double rate, double seconds, int connections)
+      throws Exception {
+    HttpClient client = httpClient(connections);
+    Sender sender = httpSender(client, protocol, payloads);
+    Histogram latency = new ConcurrentHistogram(MAX_LATENCY_MICROS, 3);
+    AtomicLong requests = new AtomicLong();
+    AtomicLong errors = new AtomicLong();
+    AtomicLong outstanding = new AtomicLong();
+    long total = (long) (rate * seconds);
+    long start = System.nanoTime();
+    Promise<Void> finished = Promise.promise();
+    long[] issued = {0};
+    vertx.setPeriodic(
+        1,
+        timer -> {
+          long now = System.nanoTime();
+          long due = Math.min(total, (long) ((now - start) / 1e9 * rate));
+          while (issued[0] < due) {
+            long intended = start + (long) (issued[0] / rate * 1e9);
+            issued[0]++;
+            if (outstanding.get() > connections * 64L) {
+              errors.incrementAndGet();
+              continue;
+            }
+            outstanding.incrementAndGet();
+            sender
+                .send()
+                .onComplete(
+                    result -> {
+                      outstanding.decrementAndGet();
+                      if (result.succeeded()) {
+                        requests.incrementAndGet();
+                        latency.recordValue(
+                            Math.min(MAX_LATENCY_MICROS, (System.nanoTime() - intended) / 1000));
+                      } else {
+                        errors.incrementAndGet();
+                      }
+                    });
+          }
+          if (issued[0] >= total) {
+            vertx.cancelTimer(timer);
+            finished.complete();
+          }
+        });
+    finished.future().toCompletionStage().toCompletableFuture().get((long) seconds + 60, TimeUnit.SECONDS);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (outstanding.get() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    client.close();
+    return new StepResult(target, protocol, payloads.images, 0, rate, requests.get(), errors.get() + outstanding.get(), seconds, latency);
+  }
+
+  int port() {
+    return port;
+  }
+
+  @Override
+  public void close() {}
+}

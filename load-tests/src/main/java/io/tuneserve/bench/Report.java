@@ -1,0 +1,152 @@
+package io.tuneserve.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Everything one run measured, and the markdown that reports it with the targets. */
+final class Report {
+  final String date;
+  final String serverCores;
+  final boolean quick;
+  Limit limit;
+  final List<StepResult> steps = new ArrayList<>();
+  final List<StepResult> openLoop = new ArrayList<>();
+  final List<StepResult> unbatched = new ArrayList<>();
+  final List<StepResult> peers = new ArrayList<>();
+  final List<String> notes = new ArrayList<>();
+  Soak.Result soak;
+
+  Report(String date, String serverCores, boolean quick) {
+    this.date = date;
+    this.serverCores = serverCores;
+    this.quick = quick;
+  }
+
+  /** The best requests/s of a target and protocol for requests of {@code images}. */
+  double best(String target, Protocol protocol, int images) {
+    return all().stream()
+        .filter(r -> r.target().equals(target) && r.protocol() == protocol && r.imagesPerRequest() == images)
+        .mapToDouble(StepResult::requestsPerSecond)
+        .max()
+        .orElse(0);
+  }
+
+  private StepResult at(List<StepResult> results, String target, Protocol protocol, int images, int concurrency) {
+    return results.stream()
+        .filter(
+            r ->
+                r.target().equals(target)
+                    && r.protocol() == protocol
+                    && r.imagesPerRequest() == images
+                    && r.concurrency() == concurrency)
+        .findFirst()
+        .orElse(null);
+  }
+
+  private List<StepResult> all() {
+    List<StepResult> all = new ArrayList<>(steps);
+    all.addAll(peers);
+    return all;
+  }
+
+  double efficiency(StepResult result) {
+    return result.imagesPerSecond() / limit.imagesPerSecond();
+  }
+
+  String markdown() {
+    StringBuilder md = new StringBuilder();
+    md.append(String.format(Locale.ROOT, "## Load test %s%s%n%n", date, quick ? " (quick)" : ""));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "Server and in-process limit pinned to cores %s, load generator to the others; model"
+                + " fashion-convnet (28x28x1 FP32). In-process limit: **%.0f images/s** (TensorFlow Java,"
+                + " best batch %d; a batch of 64 takes %.2f ms).%n%n",
+            serverCores, limit.imagesPerSecond(), limit.batch(), limit.msPerBatch64()));
+    md.append("| target | protocol | images/request | concurrency | requests/s | images/s | efficiency | p50 ms | p90 ms | p99 ms | max ms | errors |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    List<StepResult> rows = new ArrayList<>(steps);
+    rows.addAll(unbatched);
+    rows.addAll(peers);
+    for (StepResult r : rows) {
+      md.append(row(r));
+    }
+    if (!openLoop.isEmpty()) {
+      md.append("\nOpen loop (fixed rate, latency from when each request was due):\n\n");
+      md.append("| protocol | offered req/s | served req/s | p50 ms | p90 ms | p99 ms | max ms | errors |\n|---|---|---|---|---|---|---|---|\n");
+      for (StepResult r : openLoop) {
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %d |%n",
+                r.protocol().label, r.rate(), r.requestsPerSecond(), r.percentileMillis(50),
+                r.percentileMillis(90), r.percentileMillis(99), r.maxMillis(), r.errors()));
+      }
+    }
+    md.append("\n### Targets\n\n| target | measured | goal | met |\n|---|---|---|---|\n");
+    int top = steps.stream().mapToInt(StepResult::concurrency).max().orElse(64);
+    for (Protocol protocol : Protocol.values()) {
+      double goal32 = protocol == Protocol.OIP_BINARY || protocol == Protocol.WEBSOCKET ? 0.85 : 0.5;
+      double best32 =
+          steps.stream()
+              .filter(r -> r.protocol() == protocol && r.imagesPerRequest() == 32)
+              .mapToDouble(this::efficiency)
+              .max()
+              .orElse(0);
+      md.append(target("efficiency, 32 images, " + protocol.label + " (best concurrency)", best32, goal32));
+      double goal1 = protocol == Protocol.OIP_BINARY || protocol == Protocol.WEBSOCKET ? 0.5 : 0.3;
+      StepResult one = at(steps, "tuneserve", protocol, 1, 64);
+      if (one != null) {
+        md.append(target("efficiency, 1 image, c=64, " + protocol.label, efficiency(one), goal1));
+      }
+    }
+    StepResult on = at(steps, "tuneserve", Protocol.OIP_BINARY, 1, 64);
+    StepResult off = at(unbatched, "batching off", Protocol.OIP_BINARY, 1, 64);
+    if (on != null && off != null) {
+      md.append(target("batching on / off, 1 image, c=64, OIP binary", on.requestsPerSecond() / off.requestsPerSecond(), 2.0));
+      double bound = 2.0 + 3 * limit.msPerBatch64();
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| p99 with batching, 1 image, c=64 (ms) | %.2f | <= %.2f (2 ms delay + 3 x %.2f ms) | %s |%n",
+              on.percentileMillis(99), bound, limit.msPerBatch64(), on.percentileMillis(99) <= bound ? "yes" : "**no**"));
+    }
+    for (StepResult peer : peers) {
+      if (peer.concurrency() == 64) {
+        StepResult ours = at(steps, "tuneserve", peer.protocol(), peer.imagesPerRequest(), 64);
+        if (ours != null) {
+          md.append(
+              target(
+                  "tuneserve / " + peer.target() + ", " + peer.imagesPerRequest() + " image(s), c=64, " + peer.protocol().label,
+                  ours.requestsPerSecond() / peer.requestsPerSecond(),
+                  5.0));
+        }
+      }
+    }
+    if (soak != null) {
+      md.append(soak.markdownRow());
+    }
+    if (top < 64) {
+      md.append("\n(concurrency 64 was not part of this run)\n");
+    }
+    for (String note : notes) {
+      md.append("\n").append(note).append("\n");
+    }
+    return md.toString();
+  }
+
+  private String row(StepResult r) {
+    return String.format(
+        Locale.ROOT,
+        "| %s | %s | %d | %d | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %d |%n",
+        r.target(), r.protocol().label, r.imagesPerRequest(), r.concurrency(), r.requestsPerSecond(),
+        r.imagesPerSecond(), efficiency(r), r.percentileMillis(50), r.percentileMillis(90),
+        r.percentileMillis(99), r.maxMillis(), r.errors());
+  }
+
+  private static String target(String name, double measured, double goal) {
+    return String.format(
+        Locale.ROOT, "| %s | %.2f | >= %.2f | %s |%n", name, measured, goal, measured >= goal ? "yes" : "**no**");
+  }
+}
