@@ -1,20 +1,33 @@
 package io.tuneserve.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
 import io.tuneserve.model.ServingException;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
+import java.util.Set;
 
-/** Parses request bodies into JSON trees, with errors that say what is wrong. */
+/**
+ * Parses request bodies into JSON trees, with errors that say what is wrong. Arrays at the paths a
+ * caller names (e.g. {@code /inputs/{@literal *}/data}) are read straight into a {@link JsonArray}
+ * and stand in the tree as a {@link POJONode} holding it.
+ */
 final class JsonBodies {
-  private static final ObjectMapper MAPPER =
-      new ObjectMapper()
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder()
+          .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .build();
+  private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
 
   private JsonBodies() {}
 
@@ -23,24 +36,113 @@ final class JsonBodies {
     if (body == null || body.length() == 0) {
       throw ServingException.invalid("JSON Parse error: The document is empty");
     }
-    return parseObject(body.getBytes(), 0, body.length());
+    return parseObject(body.getBytes(), 0, body.length(), Set.of());
   }
 
   static JsonNode parseObject(byte[] bytes, int offset, int length) {
-    JsonNode node;
-    try {
-      node = MAPPER.readTree(bytes, offset, length);
+    return parseObject(bytes, offset, length, Set.of());
+  }
+
+  /**
+   * The body as a JSON object, the arrays at {@code streamed} paths read as {@link JsonArray}s. A
+   * path is a list of field names, {@code *} standing for any element of an array or any field.
+   */
+  static JsonNode parseObject(byte[] bytes, int offset, int length, Set<String> streamed) {
+    if (length == 0) {
+      throw ServingException.invalid("JSON Parse error: The document is empty");
+    }
+    try (JsonParser parser = MAPPER.createParser(bytes, offset, length)) {
+      JsonToken first = parser.nextToken();
+      if (first == null) {
+        throw ServingException.invalid("JSON Parse error: The document is empty");
+      }
+      if (first != JsonToken.START_OBJECT) {
+        throw ServingException.invalid("JSON Parse error: the request must be a JSON object");
+      }
+      JsonNode root = read(parser, "", streamed);
+      if (parser.nextToken() != null) {
+        throw ServingException.invalid("JSON Parse error: unexpected content after the object");
+      }
+      return root;
     } catch (JsonProcessingException e) {
       throw ServingException.invalid("JSON Parse error: Invalid value: " + e.getOriginalMessage());
     } catch (IOException e) {
       throw ServingException.invalid("JSON Parse error: " + e.getMessage());
     }
-    if (node == null || node.isMissingNode()) {
-      throw ServingException.invalid("JSON Parse error: The document is empty");
+  }
+
+  private static JsonNode read(JsonParser parser, String path, Set<String> streamed)
+      throws IOException {
+    JsonToken token = parser.currentToken();
+    if (token == JsonToken.START_ARRAY && matches(path, streamed)) {
+      String field = path.substring(path.lastIndexOf('/') + 1);
+      return new POJONode(JsonArray.read(parser, field));
     }
-    if (!node.isObject()) {
-      throw ServingException.invalid("JSON Parse error: the request must be a JSON object");
+    if (!leadsTo(path, streamed)) {
+      return parser.readValueAsTree();
     }
-    return node;
+    if (token == JsonToken.START_OBJECT) {
+      ObjectNode object = JsonNodeFactory.instance.objectNode();
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        parser.nextToken();
+        object.set(name, read(parser, path + "/" + name, streamed));
+      }
+      return object;
+    }
+    if (token == JsonToken.START_ARRAY) {
+      ArrayNode array = JsonNodeFactory.instance.arrayNode();
+      while (parser.nextToken() != JsonToken.END_ARRAY) {
+        array.add(read(parser, path + "/*", streamed));
+      }
+      return array;
+    }
+    return parser.readValueAsTree();
+  }
+
+  private static boolean matches(String path, Set<String> streamed) {
+    for (String pattern : streamed) {
+      if (sameShape(path, pattern, false)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean leadsTo(String path, Set<String> streamed) {
+    for (String pattern : streamed) {
+      if (sameShape(path, pattern, true)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code path} equals {@code pattern} (or a prefix of it, when {@code prefix}). */
+  private static boolean sameShape(String path, String pattern, boolean prefix) {
+    String[] have = path.isEmpty() ? new String[0] : path.substring(1).split("/", -1);
+    String[] want = pattern.substring(1).split("/", -1);
+    if (prefix ? have.length >= want.length : have.length != want.length) {
+      return false;
+    }
+    for (int i = 0; i < have.length; i++) {
+      if (!want[i].equals("*") && !want[i].equals(have[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The array a streamed path was read into, or null when the value there is something else. */
+  static JsonArray streamedArray(JsonNode node) {
+    return node instanceof POJONode pojo && pojo.getPojo() instanceof JsonArray array
+        ? array
+        : null;
+  }
+
+  /** The value as an ordinary JSON tree, a streamed array rebuilt. */
+  static JsonNode tree(JsonNode node) {
+    JsonArray array = streamedArray(node);
+    return array == null ? node : array.toTree();
   }
 }

@@ -22,6 +22,9 @@ import java.util.Set;
 
 /** Reads and writes Open Inference Protocol requests and replies, JSON and binary. */
 final class OipCodec {
+  /** Input data read straight into arrays. */
+  private static final Set<String> STREAMED = Set.of("/inputs/*/data");
+
   private OipCodec() {}
 
   /** The parsed request: its JSON header and the binary section that follows it. */
@@ -46,7 +49,7 @@ final class OipCodec {
     if (body.length == 0) {
       throw ServingException.invalid("JSON Parse error: The document is empty");
     }
-    JsonNode header = JsonBodies.parseObject(body, 0, jsonLength);
+    JsonNode header = JsonBodies.parseObject(body, 0, jsonLength, STREAMED);
     JsonNode id = header.get("id");
     if (id != null && !id.isTextual()) {
       throw ServingException.invalid("'id' must be a string");
@@ -148,7 +151,11 @@ final class OipCodec {
           throw ServingException.invalid(
               "input '" + name + "' has neither 'data' nor binary_data_size");
         }
-        tensor = JsonTensorReader.readFlat(name, dtype, data, shape);
+        JsonArray array = JsonBodies.streamedArray(data);
+        tensor =
+            array != null && array.isNumeric()
+                ? array.toTensor(name, dtype, shape)
+                : JsonTensorReader.readFlat(name, dtype, JsonBodies.tree(data), shape);
       }
       tensors.put(name, tensor);
     }

@@ -36,6 +36,9 @@ final class TfServingApi {
   static final String API = "tfserving";
   private static final String BASE = "/v1/models" + PathParams.MODEL_AND_VERSION;
 
+  /** Tensor values read straight into arrays: row and columnar inputs. */
+  private static final Set<String> STREAMED = Set.of("/instances", "/inputs", "/inputs/*");
+
   private final InferenceService inference;
   private final ModelManager manager;
   private final long maxImagePixels;
@@ -161,7 +164,8 @@ final class TfServingApi {
   private void predict(RoutingContext ctx) {
     String model = PathParams.model(ctx);
     OptionalLong version = PathParams.version(ctx);
-    JsonNode body = JsonBodies.parseObject(RawBody.of(ctx));
+    byte[] bytes = RawBody.of(ctx).getBytes();
+    JsonNode body = JsonBodies.parseObject(bytes, 0, bytes.length, STREAMED);
     JsonNode signatureName = body.get("signature_name");
     if (signatureName != null && !signatureName.isTextual()) {
       throw ServingException.invalid("'signature_name' key must be a string value.");
@@ -192,6 +196,16 @@ final class TfServingApi {
 
   private DecodedRequest decodeRows(ModelView view, String signatureKey, JsonNode instances) {
     SignatureSpec signature = view.signature(signatureKey);
+    JsonArray streamed = JsonBodies.streamedArray(instances);
+    if (streamed != null && streamed.isNumeric() && signature.inputs().size() == 1) {
+      if (streamed.shape()[0] == 0) {
+        throw ServingException.invalid("'instances' must be a non-empty list");
+      }
+      TensorSpec spec = signature.inputs().values().iterator().next();
+      return new DecodedRequest(
+          signatureKey, Map.of(spec.name(), read(view, spec, instances)), Set.of());
+    }
+    instances = JsonBodies.tree(instances);
     if (!instances.isArray() || instances.isEmpty()) {
       throw ServingException.invalid("'instances' must be a non-empty list");
     }
@@ -264,7 +278,12 @@ final class TfServingApi {
   }
 
   private TensorData read(ModelView view, TensorSpec spec, JsonNode value) {
-    return JsonTensorReader.read(spec.name(), spec.dtype(), value, imageDecoder(view, spec));
+    JsonArray array = JsonBodies.streamedArray(value);
+    if (array != null && array.isNumeric()) {
+      return array.toTensor(spec.name(), spec.dtype());
+    }
+    return JsonTensorReader.read(
+        spec.name(), spec.dtype(), JsonBodies.tree(value), imageDecoder(view, spec));
   }
 
   /** Decodes b64 images for the model's image input, when it declares one. */

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -21,54 +23,81 @@ public final class ServingMetrics {
     return registry;
   }
 
+  private record RequestKey(String api, String model, String version, int status) {}
+
+  private record RequestMeters(Counter count, Timer duration) {}
+
+  private final Map<RequestKey, RequestMeters> requestMeters = new ConcurrentHashMap<>();
+  private final Map<String, ModelMeters> modelMeters = new ConcurrentHashMap<>();
+
   /** One finished request of an API, with the HTTP status it got. */
   public void request(String api, String model, String version, int status, long nanos) {
-    Counter.builder("tuneserve_requests")
-        .description("Inference and model API requests by model, version, API and status")
-        .tag("api", api)
-        .tag("model", model)
-        .tag("version", version)
-        .tag("status", Integer.toString(status))
-        .register(registry)
-        .increment();
-    Timer.builder("tuneserve_request_duration")
-        .description("End-to-end request latency, from routing to the reply")
-        .tag("api", api)
-        .tag("model", model)
-        .publishPercentileHistogram()
-        .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25))
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
+    RequestMeters meters =
+        requestMeters.computeIfAbsent(
+            new RequestKey(api, model, version, status), this::registerRequestMeters);
+    meters.count().increment();
+    meters.duration().record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private RequestMeters registerRequestMeters(RequestKey key) {
+    Counter count =
+        Counter.builder("tuneserve_requests")
+            .description("Inference and model API requests by model, version, API and status")
+            .tag("api", key.api())
+            .tag("model", key.model())
+            .tag("version", key.version())
+            .tag("status", Integer.toString(key.status()))
+            .register(registry);
+    Timer duration =
+        Timer.builder("tuneserve_request_duration")
+            .description("End-to-end request latency, from routing to the reply")
+            .tag("api", key.api())
+            .tag("model", key.model())
+            .publishPercentileHistogram()
+            .serviceLevelObjectives(
+                Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25))
+            .register(registry);
+    return new RequestMeters(count, duration);
+  }
+
+  /** The per-model meters of the batching path. */
+  private record ModelMeters(Timer queueWait, DistributionSummary batchSize, Timer compute) {}
+
+  private ModelMeters model(String model) {
+    return modelMeters.computeIfAbsent(
+        model,
+        name ->
+            new ModelMeters(
+                Timer.builder("tuneserve_queue_wait")
+                    .description("Time from enqueue to the start of the batch that ran the request")
+                    .tag("model", name)
+                    .publishPercentileHistogram()
+                    .register(registry),
+                DistributionSummary.builder("tuneserve_batch_size")
+                    .description("Rows per batch run by TensorFlow")
+                    .tag("model", name)
+                    .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256)
+                    .register(registry),
+                Timer.builder("tuneserve_compute")
+                    .description("TensorFlow session run time per batch")
+                    .tag("model", name)
+                    .publishPercentileHistogram()
+                    .register(registry)));
   }
 
   /** Time a request spent queued before its batch started. */
   public void queueWait(String model, long nanos) {
-    Timer.builder("tuneserve_queue_wait")
-        .description("Time from enqueue to the start of the batch that ran the request")
-        .tag("model", model)
-        .publishPercentileHistogram()
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
+    model(model).queueWait().record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** Rows in one batch run by TensorFlow. */
   public void batchSize(String model, int rows) {
-    DistributionSummary.builder("tuneserve_batch_size")
-        .description("Rows per batch run by TensorFlow")
-        .tag("model", model)
-        .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256)
-        .register(registry)
-        .record(rows);
+    model(model).batchSize().record(rows);
   }
 
   /** Time TensorFlow spent on one run. */
   public void compute(String model, long nanos) {
-    Timer.builder("tuneserve_compute")
-        .description("TensorFlow session run time per batch")
-        .tag("model", model)
-        .publishPercentileHistogram()
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
+    model(model).compute().record(nanos, TimeUnit.NANOSECONDS);
   }
 
   public void loadFailure(String model) {

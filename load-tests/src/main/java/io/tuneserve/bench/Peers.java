@@ -75,7 +75,9 @@ final class Peers {
   }
 
   private static String predict(int port, Payloads payloads) throws Exception {
-    return HttpClient.newHttpClient()
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .build()
         .send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models/fashion-convnet:predict"))
                 .POST(HttpRequest.BodyPublishers.ofString(payloads.tfsJson.toString()))

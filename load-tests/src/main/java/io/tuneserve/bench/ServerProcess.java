@@ -33,9 +33,18 @@ final class ServerProcess implements AutoCloseable {
     return new ServerProcess(name, builder.start());
   }
 
-  /** Waits until {@code url} answers 200. */
+  /** Waits until {@code url} answers 200; stops the process if it does not. */
   ServerProcess awaitReady(String url, Duration timeout) throws Exception {
-    HttpClient client = HttpClient.newHttpClient();
+    try {
+      return pollReady(url, timeout);
+    } catch (Exception e) {
+      close();
+      throw e;
+    }
+  }
+
+  private ServerProcess pollReady(String url, Duration timeout) throws Exception {
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
