@@ -6,14 +6,9 @@
 # load-tests/results/throughput.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f target/tuneserve.jar ] || mvn -q -B package -DskipTests
-mvn -q -B -f load-tests/pom.xml compile dependency:build-classpath \
-  -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=system >/dev/null
-mvn -q -B -f load-tests/pom.xml dependency:build-classpath \
-  -Dmdep.outputFile=target/classpath-runtime.txt >/dev/null
+source load-tests/classpath.sh
 cores=$(nproc)
 client_cores="1-$((cores - 1))"
 [ "$cores" -gt 1 ] || client_cores=0
-exec taskset -c "$client_cores" java -Dvertx.disableDnsResolver=true \
-  -cp "load-tests/target/classes:$(cat load-tests/target/classpath.txt):$(cat load-tests/target/classpath-runtime.txt)" \
+exec taskset -c "$client_cores" java -Dvertx.disableDnsResolver=true -cp "$BENCH_CP" \
   io.tuneserve.bench.Harness --server-cores 0 "$@"

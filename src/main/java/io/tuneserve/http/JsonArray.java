@@ -175,15 +175,7 @@ final class JsonArray {
             out.putInt((int) integral(input, dtype, i, Integer.MIN_VALUE, Integer.MAX_VALUE));
         case INT64 -> out.putLong(integral(input, dtype, i, Long.MIN_VALUE, Long.MAX_VALUE));
         case UINT8 -> out.put((byte) integral(input, dtype, i, 0, 255));
-        case BOOL, BYTES ->
-            throw ServingException.invalid(
-                "JSON Value: "
-                    + format(i)
-                    + " Type: Number is not of expected type: "
-                    + dtype.tfServingName()
-                    + " (input '"
-                    + input
-                    + "')");
+        case BOOL, BYTES -> throw notOfType(input, dtype, i);
       }
     }
     return TensorData.ofRaw(dtype, targetShape, out.toByteArray());
@@ -191,14 +183,7 @@ final class JsonArray {
 
   private long integral(String input, DType dtype, int i, long min, long max) {
     if (fractional.get(i)) {
-      throw ServingException.invalid(
-          "JSON Value: "
-              + format(i)
-              + " Type: Number is not of expected type: "
-              + dtype.tfServingName()
-              + " (input '"
-              + input
-              + "')");
+      throw notOfType(input, dtype, i);
     }
     long value =
         exactLongs != null && exactLongs.containsKey(i) ? exactLongs.get(i) : (long) numbers[i];
@@ -207,6 +192,17 @@ final class JsonArray {
           "input '" + input + "': " + value + " is out of range for " + dtype.tfServingName());
     }
     return value;
+  }
+
+  private ServingException notOfType(String input, DType dtype, int i) {
+    return ServingException.invalid(
+        "JSON Value: "
+            + format(i)
+            + " Type: Number is not of expected type: "
+            + dtype.tfServingName()
+            + " (input '"
+            + input
+            + "')");
   }
 
   private String format(int i) {

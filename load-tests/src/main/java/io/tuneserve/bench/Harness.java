@@ -89,6 +89,8 @@ public final class Harness implements Callable<Integer> {
         if (soakMinutes > 0) {
           report.soak = Soak.run(server, runner, single, best * 0.5, soakMinutes);
         }
+        // The peer is measured while this server idles, so both answers can be compared.
+        Peers.runAll(this, vertx, report, warmup, step);
       }
       try (ServerProcess server =
           startTuneserve(Map.of("TUNESERVE_BATCHING__ENABLED", "false"), "tuneserve-unbatched")) {
@@ -100,7 +102,6 @@ public final class Harness implements Callable<Integer> {
           report.unbatched.add(result);
         }
       }
-      Peers.runAll(this, vertx, report, warmup, step);
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
