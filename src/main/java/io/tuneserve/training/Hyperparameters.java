@@ -1,0 +1,46 @@
+package io.tuneserve.training;
+
+import io.tuneserve.model.ServingException;
+
+/**
+ * Settings of one training job.
+ *
+ * @param epochs passes over the training examples at most
+ * @param batchSize examples per step
+ * @param learningRate step size of the new classifier
+ * @param l2 weight of the L2 penalty on the classifier's weights
+ * @param validationFraction share of the examples held out to measure accuracy
+ * @param patience epochs without a better validation accuracy before training stops early
+ * @param seed makes the split and the initialisation repeatable
+ */
+public record Hyperparameters(
+    int epochs,
+    int batchSize,
+    double learningRate,
+    double l2,
+    double validationFraction,
+    int patience,
+    long seed) {
+
+  public static final Hyperparameters DEFAULTS = new Hyperparameters(30, 32, 0.05, 1e-4, 0.2, 5, 1);
+
+  /** Checks the ranges; a job with absurd settings is refused before it starts. */
+  public Hyperparameters {
+    require(epochs >= 1 && epochs <= 10_000, "epochs must be 1..10000, got " + epochs);
+    require(batchSize >= 1 && batchSize <= 4096, "batch_size must be 1..4096, got " + batchSize);
+    require(
+        learningRate > 0 && learningRate <= 10,
+        "learning_rate must be in (0, 10], got " + learningRate);
+    require(l2 >= 0 && l2 <= 10, "l2 must be in [0, 10], got " + l2);
+    require(
+        validationFraction >= 0 && validationFraction < 1,
+        "validation_fraction must be in [0, 1), got " + validationFraction);
+    require(patience >= 1, "patience must be at least 1, got " + patience);
+  }
+
+  private static void require(boolean condition, String message) {
+    if (!condition) {
+      throw ServingException.invalid(message);
+    }
+  }
+}

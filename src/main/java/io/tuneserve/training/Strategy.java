@@ -1,0 +1,20 @@
+package io.tuneserve.training;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+
+/** How a job adapts a pretrained model to new classes (see ../shared/TRANSFER.md). */
+public enum Strategy {
+  /** The pretrained network frozen; a new linear softmax classifier trained on its CNN codes. */
+  FEATURE_EXTRACTOR;
+
+  /** The name used in the API, e.g. {@code feature_extractor}. */
+  public String apiName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static Optional<Strategy> fromApiName(String name) {
+    return Arrays.stream(values()).filter(s -> s.apiName().equals(name)).findFirst();
+  }
+}
