@@ -13,6 +13,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -74,27 +75,30 @@ public final class ConfigLoader {
   }
 
   private JsonObject readStores(Path file) throws ConfigException {
-    if (file != null && !Files.isRegularFile(file)) {
+    JsonObject merged = defaults();
+    if (file == null) {
+      return merged;
+    }
+    if (!Files.isRegularFile(file)) {
       throw new ConfigException("configuration file " + file + " does not exist", null);
     }
     ConfigRetrieverOptions options =
         new ConfigRetrieverOptions()
             .setScanPeriod(0)
             .setIncludeDefaultStores(false)
-            .addStore(yamlStore(DEFAULTS_RESOURCE));
-    if (file != null) {
-      options.addStore(yamlStore(file.toAbsolutePath().toString()));
-    }
+            .addStore(yamlStore(file.toAbsolutePath().toString()));
     Vertx vertx =
         Vertx.vertx(
             new VertxOptions()
                 .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false)));
     try {
-      return ConfigRetriever.create(vertx, options)
-          .getConfig()
-          .toCompletionStage()
-          .toCompletableFuture()
-          .get(30, TimeUnit.SECONDS);
+      return merged.mergeIn(
+          ConfigRetriever.create(vertx, options)
+              .getConfig()
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(30, TimeUnit.SECONDS),
+          true);
     } catch (ExecutionException e) {
       throw new ConfigException("cannot read configuration: " + e.getCause().getMessage(), e);
     } catch (InterruptedException e) {
@@ -104,6 +108,23 @@ public final class ConfigLoader {
       throw new ConfigException("timed out reading configuration", e);
     } finally {
       vertx.close();
+    }
+  }
+
+  /**
+   * The defaults built into the jar, read from the class path only: a conf/ directory in the
+   * working directory must not change them.
+   */
+  private JsonObject defaults() throws ConfigException {
+    try (InputStream in = ConfigLoader.class.getResourceAsStream("/" + DEFAULTS_RESOURCE)) {
+      if (in == null) {
+        throw new ConfigException(DEFAULTS_RESOURCE + " is missing from the class path", null);
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> values = yaml.readValue(in, Map.class);
+      return new JsonObject(values);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read the built-in defaults: " + e.getMessage(), e);
     }
   }
 

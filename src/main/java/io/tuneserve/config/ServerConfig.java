@@ -7,6 +7,7 @@ public record ServerConfig(
     @JsonProperty(value = "http", required = true) Http http,
     @JsonProperty(value = "models", required = true) Models models,
     @JsonProperty(value = "batching", required = true) Batching batching,
+    @JsonProperty(value = "training", required = true) Training training,
     @JsonProperty(value = "tensorflow", required = true) Tensorflow tensorflow) {
 
   public record Http(
@@ -47,6 +48,17 @@ public record ServerConfig(
       check(maxQueuedRequests >= 1, "batching.max_queued_requests must be at least 1");
       check(threads >= 0, "batching.threads must not be negative");
       check(maxUnbatchedQueue >= 1, "batching.max_unbatched_queue must be at least 1");
+    }
+  }
+
+  public record Training(
+      @JsonProperty("max_concurrent_jobs") int maxConcurrentJobs,
+      @JsonProperty("max_queued_jobs") int maxQueuedJobs,
+      @JsonProperty("max_examples") int maxExamples) {
+    public Training {
+      check(maxConcurrentJobs >= 1, "training.max_concurrent_jobs must be at least 1");
+      check(maxQueuedJobs >= 1, "training.max_queued_jobs must be at least 1");
+      check(maxExamples >= 2, "training.max_examples must be at least 2");
     }
   }
 

@@ -7,6 +7,12 @@ package io.tuneserve.http;
  * @param maxImagePixels larger images are refused before they are decoded
  * @param maxInFlightPerSocket requests of one WebSocket in the server at once; past it the socket
  *     is not read
+ * @param maxTrainingExamples labelled examples one fine-tuning job may upload
  */
 public record HttpSettings(
-    String host, int port, long maxBodyBytes, long maxImagePixels, int maxInFlightPerSocket) {}
+    String host,
+    int port,
+    long maxBodyBytes,
+    long maxImagePixels,
+    int maxInFlightPerSocket,
+    int maxTrainingExamples) {}

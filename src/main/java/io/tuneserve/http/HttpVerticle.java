@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tuneserve.inference.InferenceService;
 import io.tuneserve.metrics.ServingMetrics;
 import io.tuneserve.serving.ModelManager;
+import io.tuneserve.training.JobManager;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -19,6 +20,7 @@ public final class HttpVerticle extends VerticleBase {
   private final HttpSettings settings;
   private final InferenceService inference;
   private final ModelManager manager;
+  private final JobManager jobs;
   private final ServingMetrics metrics;
   private final PrometheusMeterRegistry registry;
   private final String serverVersion;
@@ -28,12 +30,14 @@ public final class HttpVerticle extends VerticleBase {
       HttpSettings settings,
       InferenceService inference,
       ModelManager manager,
+      JobManager jobs,
       ServingMetrics metrics,
       PrometheusMeterRegistry registry,
       String serverVersion) {
     this.settings = settings;
     this.inference = inference;
     this.manager = manager;
+    this.jobs = jobs;
     this.metrics = metrics;
     this.registry = registry;
     this.serverVersion = serverVersion;
@@ -51,6 +55,8 @@ public final class HttpVerticle extends VerticleBase {
     new TfServingApi(inference, manager, settings.maxImagePixels()).mount(router);
     oip.mount(router);
     new ManagementApi(manager).mount(router);
+    new JobsApi(jobs, manager, settings.maxImagePixels(), settings.maxTrainingExamples())
+        .mount(router);
     router
         .route()
         .last()
@@ -116,6 +122,9 @@ public final class HttpVerticle extends VerticleBase {
     }
     if (path.startsWith("/v1/")) {
       return TfServingApi.API;
+    }
+    if (path.startsWith("/v1/jobs")) {
+      return JobsApi.API;
     }
     if (path.startsWith("/v2/repository")) {
       return ManagementApi.API;

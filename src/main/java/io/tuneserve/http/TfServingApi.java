@@ -8,12 +8,10 @@ import io.tuneserve.image.ImageDecoder;
 import io.tuneserve.inference.DecodedRequest;
 import io.tuneserve.inference.InferenceResult;
 import io.tuneserve.inference.InferenceService;
-import io.tuneserve.model.DType;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
 import io.tuneserve.model.TensorSpec;
-import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ModelStatus;
 import io.tuneserve.serving.ModelView;
@@ -283,16 +281,10 @@ final class TfServingApi {
       return array.toTensor(spec.name(), spec.dtype());
     }
     return JsonTensorReader.read(
-        spec.name(), spec.dtype(), JsonBodies.tree(value), imageDecoder(view, spec));
-  }
-
-  /** Decodes b64 images for the model's image input, when it declares one. */
-  private ImageDecoder imageDecoder(ModelView view, TensorSpec spec) {
-    ModelSettings.ImageInput image = view.settings().image();
-    if (image == null || spec.dtype() == DType.BYTES || !image.input().equals(spec.name())) {
-      return null;
-    }
-    return new ImageDecoder(image, spec.dtype(), maxImagePixels);
+        spec.name(),
+        spec.dtype(),
+        JsonBodies.tree(value),
+        ImageDecoder.forInput(view.settings(), spec.name(), spec.dtype(), maxImagePixels));
   }
 
   private static void writePrediction(JsonGenerator json, InferenceResult result, boolean rows)

@@ -40,6 +40,19 @@ public final class ImageDecoder {
     this.maxPixels = maxPixels;
   }
 
+  /**
+   * The decoder for a model input when the model's settings declare image preprocessing for it, or
+   * null.
+   */
+  public static ImageDecoder forInput(
+      ModelSettings settings, String input, DType dtype, long maxPixels) {
+    ModelSettings.ImageInput image = settings.image();
+    if (image == null || dtype == DType.BYTES || !image.input().equals(input)) {
+      return null;
+    }
+    return new ImageDecoder(image, dtype, maxPixels);
+  }
+
   public TensorData decode(byte[] encoded) {
     BufferedImage source = read(encoded);
     int height = settings.height();

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Optional;
@@ -16,7 +17,7 @@ import java.util.TreeSet;
  */
 public final class ModelRepository {
   private final Path root;
-  private final ModelSettingsReader settingsReader = new ModelSettingsReader();
+  private final ModelSettingsFile settingsFile = new ModelSettingsFile();
 
   public ModelRepository(Path root) {
     this.root = root.toAbsolutePath().normalize();
@@ -24,6 +25,41 @@ public final class ModelRepository {
 
   public Path root() {
     return root;
+  }
+
+  /**
+   * A new empty directory for a version being built, inside the model's directory (names starting
+   * with a dot are never scanned), so publishing it is a rename on one file system.
+   */
+  public Path stagingDirectory(String model, String purpose) throws IOException {
+    if (!ModelNames.isValidName(model)) {
+      throw new IOException("invalid model name " + model);
+    }
+    Path directory = root.resolve(model).resolve(".staging-" + purpose);
+    Files.createDirectories(directory.getParent());
+    return directory;
+  }
+
+  /**
+   * Makes a staged version visible as the model's next version, in one rename; writes the model's
+   * model.yaml when it has none.
+   *
+   * @return the new version number
+   */
+  public synchronized long publish(String model, Path staged, ModelSettings settingsForNewModel)
+      throws IOException {
+    Path modelDirectory = root.resolve(model);
+    long next =
+        scan(model)
+            .map(source -> source.versions())
+            .filter(v -> !v.isEmpty())
+            .map(v -> v.last() + 1)
+            .orElse(1L);
+    if (!Files.exists(modelDirectory.resolve(ModelSettingsFile.FILE_NAME))) {
+      settingsFile.write(modelDirectory, settingsForNewModel);
+    }
+    Files.move(staged, modelDirectory.resolve(Long.toString(next)), StandardCopyOption.ATOMIC_MOVE);
+    return next;
   }
 
   /** Every model directory under the root, by name. */
@@ -63,7 +99,7 @@ public final class ModelRepository {
       }
     }
     try {
-      return new ModelSource(name, directory, settingsReader.read(directory), null, versions);
+      return new ModelSource(name, directory, settingsFile.read(directory), null, versions);
     } catch (IOException e) {
       return new ModelSource(name, directory, ModelSettings.DEFAULT, e.getMessage(), versions);
     }

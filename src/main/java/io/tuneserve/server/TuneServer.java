@@ -13,8 +13,10 @@ import io.tuneserve.metrics.ServingMetrics;
 import io.tuneserve.repository.ModelRepository;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.RunnerOptions;
+import io.tuneserve.tf.FeatureExtractorTrainer;
 import io.tuneserve.tf.TfModelLoader;
 import io.tuneserve.tf.TfRuntimeOptions;
+import io.tuneserve.training.JobManager;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -46,6 +48,7 @@ public final class TuneServer implements AutoCloseable {
   private final BatchScheduler scheduler;
   private final ThreadPoolExecutor unbatched;
   private final ModelManager manager;
+  private final JobManager jobs;
   private final Vertx vertx;
   private volatile int port = -1;
 
@@ -71,9 +74,10 @@ public final class TuneServer implements AutoCloseable {
                 batching.maxBatchSize(),
                 Duration.ofNanos(Math.round(batching.maxQueueDelayMs() * 1_000_000)),
                 batching.maxQueuedRequests()));
+    ModelRepository repository = new ModelRepository(Path.of(config.models().directory()));
     this.manager =
         new ModelManager(
-            new ModelRepository(Path.of(config.models().directory())),
+            repository,
             new TfModelLoader(
                 new TfRuntimeOptions(
                     tf.intraOpThreads(),
@@ -85,6 +89,14 @@ public final class TuneServer implements AutoCloseable {
             unbatched,
             runnerOptions,
             Clock.SYSTEM);
+    this.jobs =
+        new JobManager(
+            new FeatureExtractorTrainer(),
+            manager,
+            repository,
+            config.training().maxConcurrentJobs(),
+            config.training().maxQueuedJobs(),
+            java.time.Clock.systemUTC());
     int eventLoops = config.http().eventLoops() > 0 ? config.http().eventLoops() : cores;
     this.vertx =
         Vertx.builder()
@@ -119,7 +131,8 @@ public final class TuneServer implements AutoCloseable {
             http.port(),
             http.maxBodyBytes(),
             http.maxImagePixels(),
-            http.websocketMaxInFlight());
+            http.websocketMaxInFlight(),
+            config.training().maxExamples());
     InferenceService inference = new InferenceService(manager);
     String version = serverVersion();
     HttpVerticle[] first = new HttpVerticle[1];
@@ -131,7 +144,7 @@ public final class TuneServer implements AutoCloseable {
         .deployVerticle(
             () -> {
               HttpVerticle verticle =
-                  new HttpVerticle(settings, inference, manager, metrics, registry, version);
+                  new HttpVerticle(settings, inference, manager, jobs, metrics, registry, version);
               synchronized (first) {
                 if (first[0] == null) {
                   first[0] = verticle;
@@ -185,6 +198,7 @@ public final class TuneServer implements AutoCloseable {
     } catch (Exception e) {
       LOG.log(Level.WARNING, "HTTP server did not close cleanly", e);
     }
+    jobs.close();
     manager.close();
     scheduler.close();
     unbatched.shutdown();

@@ -163,7 +163,7 @@ final class LoadRunner implements AutoCloseable {
         .onComplete(
             result -> {
               long now = System.nanoTime();
-              if (sent >= measureFrom && now <= end) {
+              if (now >= measureFrom && now <= end) {
                 if (result.succeeded()) {
                   requests.incrementAndGet();
                   latency.recordValue(Math.min(MAX_LATENCY_MICROS, (now - sent) / 1000));

@@ -1,0 +1,315 @@
+package io.tuneserve.http;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tuneserve.image.ImageDecoder;
+import io.tuneserve.model.ServingException;
+import io.tuneserve.model.SignatureSpec;
+import io.tuneserve.model.TensorData;
+import io.tuneserve.model.TensorSpec;
+import io.tuneserve.repository.ModelNames;
+import io.tuneserve.repository.ModelSettings;
+import io.tuneserve.serving.ModelManager;
+import io.tuneserve.serving.ServedVersion;
+import io.tuneserve.training.EpochMetrics;
+import io.tuneserve.training.Hyperparameters;
+import io.tuneserve.training.Job;
+import io.tuneserve.training.JobManager;
+import io.tuneserve.training.JobSpec;
+import io.tuneserve.training.LabelledExamples;
+import io.tuneserve.training.Strategy;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.TreeSet;
+
+/**
+ * Fine-tuning jobs: {@code POST /v1/jobs} starts one from labelled images, {@code GET
+ * /v1/jobs[/id]} follows it, {@code DELETE /v1/jobs/id} cancels it. The images are decoded and
+ * checked against the base model before the job is queued, so bad data is a 4xx, not a failed job.
+ */
+final class JobsApi {
+  static final String API = "jobs";
+  private static final String DEFAULT_FEATURES = "features";
+
+  private final JobManager jobs;
+  private final ModelManager models;
+  private final long maxImagePixels;
+  private final int maxExamples;
+
+  JobsApi(JobManager jobs, ModelManager models, long maxImagePixels, int maxExamples) {
+    this.jobs = jobs;
+    this.models = models;
+    this.maxImagePixels = maxImagePixels;
+    this.maxExamples = maxExamples;
+  }
+
+  void mount(Router router) {
+    router.post("/v1/jobs").handler(this::submit);
+    router.get("/v1/jobs").handler(this::list);
+    router.get("/v1/jobs/:id").handler(ctx -> reply(ctx, 200, job(ctx)));
+    router.delete("/v1/jobs/:id").handler(ctx -> reply(ctx, 202, jobs.cancel(ctx.pathParam("id"))));
+  }
+
+  private Job job(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    return jobs.get(id).orElseThrow(() -> ServingException.notFound("no job " + id));
+  }
+
+  private void submit(RoutingContext ctx) {
+    byte[] bytes = RawBody.of(ctx).getBytes();
+    JsonNode body = JsonBodies.parseObject(bytes, 0, bytes.length);
+    ctx.vertx()
+        .executeBlocking(() -> jobs.submit(spec(body), examples(body)))
+        .onSuccess(
+            job -> {
+              ctx.response().putHeader("location", "/v1/jobs/" + job.id());
+              reply(ctx, 202, job);
+            })
+        .onFailure(ctx::fail);
+  }
+
+  private static JobSpec spec(JsonNode body) {
+    String base = name(body, "base_model");
+    String target = name(body, "target_model");
+    JsonNode version = body.get("base_version");
+    Long baseVersion = null;
+    if (version != null && !version.isNull()) {
+      if (!version.canConvertToLong() || !version.isIntegralNumber() || version.longValue() < 1) {
+        throw ServingException.invalid("'base_version' must be a positive integer");
+      }
+      baseVersion = version.longValue();
+    }
+    JsonNode strategyNode = body.get("strategy");
+    Strategy strategy = Strategy.FEATURE_EXTRACTOR;
+    if (strategyNode != null) {
+      strategy =
+          Strategy.fromApiName(strategyNode.asText())
+              .orElseThrow(
+                  () ->
+                      ServingException.invalid(
+                          "unknown strategy " + strategyNode + "; available: feature_extractor"));
+    }
+    return new JobSpec(
+        base, baseVersion, target, strategy, hyperparameters(body.get("hyperparameters")));
+  }
+
+  private static String name(JsonNode body, String field) {
+    JsonNode value = body.get(field);
+    if (value == null || !value.isTextual() || !ModelNames.isValidName(value.textValue())) {
+      throw ServingException.invalid(
+          "'" + field + "' must name a model (letters, digits, '_', '-', '.')");
+    }
+    return value.textValue();
+  }
+
+  private static Hyperparameters hyperparameters(JsonNode node) {
+    Hyperparameters d = Hyperparameters.DEFAULTS;
+    if (node == null) {
+      return d;
+    }
+    if (!node.isObject()) {
+      throw ServingException.invalid("'hyperparameters' must be an object");
+    }
+    List<String> known =
+        List.of(
+            "epochs",
+            "batch_size",
+            "learning_rate",
+            "l2",
+            "validation_fraction",
+            "patience",
+            "seed");
+    node.fieldNames()
+        .forEachRemaining(
+            field -> {
+              if (!known.contains(field)) {
+                throw ServingException.invalid(
+                    "unknown hyperparameter '" + field + "'; known: " + known);
+              }
+              if (!node.get(field).isNumber()) {
+                throw ServingException.invalid("hyperparameter '" + field + "' must be a number");
+              }
+            });
+    return new Hyperparameters(
+        node.path("epochs").asInt(d.epochs()),
+        node.path("batch_size").asInt(d.batchSize()),
+        node.path("learning_rate").asDouble(d.learningRate()),
+        node.path("l2").asDouble(d.l2()),
+        node.path("validation_fraction").asDouble(d.validationFraction()),
+        node.path("patience").asInt(d.patience()),
+        node.path("seed").asLong(d.seed()));
+  }
+
+  /** Decodes the images as the base model takes them and maps the labels to class indices. */
+  private LabelledExamples examples(JsonNode body) {
+    JsonNode instances = body.get("instances");
+    JsonNode labels = body.get("labels");
+    if (instances == null || !instances.isArray() || instances.isEmpty()) {
+      throw ServingException.invalid("'instances' must be a non-empty list of images");
+    }
+    if (labels == null || !labels.isArray()) {
+      throw ServingException.invalid("'labels' must be a list with one label per instance");
+    }
+    if (labels.size() != instances.size()) {
+      throw ServingException.invalid(
+          "there are " + instances.size() + " instances but " + labels.size() + " labels");
+    }
+    if (instances.size() > maxExamples) {
+      throw ServingException.invalid(
+          instances.size() + " examples; a job takes at most " + maxExamples);
+    }
+    List<String> names = new ArrayList<>();
+    for (JsonNode label : labels) {
+      if (!label.isTextual() && !label.isIntegralNumber()) {
+        throw ServingException.invalid("each label must be a string or an integer, got " + label);
+      }
+      names.add(label.asText());
+    }
+    List<String> classes = List.copyOf(new TreeSet<>(names));
+    int[] indices = names.stream().mapToInt(classes::indexOf).toArray();
+    String base = body.get("base_model").textValue();
+    JsonNode version = body.get("base_version");
+    ServedVersion served =
+        models.acquire(
+            base,
+            version == null || version.isNull()
+                ? OptionalLong.empty()
+                : OptionalLong.of(version.longValue()));
+    try {
+      ModelSettings.FeatureSource features = served.settings().features();
+      String signatureKey =
+          features == null || features.signature() == null
+              ? DEFAULT_FEATURES
+              : features.signature();
+      SignatureSpec signature = served.signatures().get(signatureKey);
+      if (signature == null || signature.inputs().size() != 1) {
+        throw ServingException.invalid(
+            "model "
+                + base
+                + " has no signature '"
+                + signatureKey
+                + "' with one input to take"
+                + " features from, so it cannot be a base for fine-tuning");
+      }
+      TensorSpec input = signature.inputs().values().iterator().next();
+      TensorData images =
+          JsonTensorReader.read(
+              input.name(),
+              input.dtype(),
+              instances,
+              ImageDecoder.forInput(
+                  served.settings(), input.name(), input.dtype(), maxImagePixels));
+      if (!input.accepts(images.shape())) {
+        throw ServingException.invalid(
+            "the instances have shape "
+                + java.util.Arrays.toString(images.shape())
+                + " but the base model takes "
+                + input.feedShapeText());
+      }
+      return new LabelledExamples(images, indices, classes);
+    } finally {
+      served.release();
+    }
+  }
+
+  private void list(RoutingContext ctx) {
+    List<Job> all = jobs.list();
+    Replies.json(
+        ctx,
+        200,
+        json -> {
+          json.writeStartObject();
+          json.writeArrayFieldStart("jobs");
+          for (Job job : all) {
+            write(json, job.snapshot());
+          }
+          json.writeEndArray();
+          json.writeEndObject();
+        });
+  }
+
+  private static void reply(RoutingContext ctx, int status, Job job) {
+    Job.Snapshot snapshot = job.snapshot();
+    Replies.json(ctx, status, json -> write(json, snapshot));
+  }
+
+  private static void write(JsonGenerator json, Job.Snapshot job) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("id", job.id());
+    json.writeStringField("state", job.state().name());
+    if (job.phase() != null) {
+      json.writeStringField("phase", job.phase().name().toLowerCase(java.util.Locale.ROOT));
+    }
+    json.writeNumberField("progress", job.progress());
+    json.writeStringField("base_model", job.spec().baseModel());
+    if (job.baseVersion() > 0) {
+      json.writeStringField("base_version", Long.toString(job.baseVersion()));
+    }
+    json.writeStringField("target_model", job.spec().targetModel());
+    json.writeStringField("strategy", job.spec().strategy().apiName());
+    Hyperparameters hp = job.spec().hyperparameters();
+    json.writeObjectFieldStart("hyperparameters");
+    json.writeNumberField("epochs", hp.epochs());
+    json.writeNumberField("batch_size", hp.batchSize());
+    json.writeNumberField("learning_rate", hp.learningRate());
+    json.writeNumberField("l2", hp.l2());
+    json.writeNumberField("validation_fraction", hp.validationFraction());
+    json.writeNumberField("patience", hp.patience());
+    json.writeNumberField("seed", hp.seed());
+    json.writeEndObject();
+    json.writeArrayFieldStart("classes");
+    for (String name : job.classNames()) {
+      json.writeString(name);
+    }
+    json.writeEndArray();
+    json.writeNumberField("examples", job.examples());
+    json.writeStringField("data_sha256", job.dataFingerprint());
+    time(json, "created_at", job.createdAt());
+    time(json, "started_at", job.startedAt());
+    time(json, "finished_at", job.finishedAt());
+    json.writeObjectFieldStart("phase_started_at");
+    for (var entry : job.phaseStartedAt().entrySet()) {
+      time(json, entry.getKey().name().toLowerCase(java.util.Locale.ROOT), entry.getValue());
+    }
+    json.writeEndObject();
+    json.writeArrayFieldStart("epochs");
+    for (EpochMetrics epoch : job.epochs()) {
+      json.writeStartObject();
+      json.writeNumberField("epoch", epoch.epoch());
+      json.writeNumberField("loss", epoch.loss());
+      json.writeNumberField("train_accuracy", epoch.trainAccuracy());
+      if (!Double.isNaN(epoch.validationAccuracy())) {
+        json.writeNumberField("validation_accuracy", epoch.validationAccuracy());
+      }
+      json.writeNumberField("learning_rate", epoch.learningRate());
+      json.writeEndObject();
+    }
+    json.writeEndArray();
+    if (job.error() != null) {
+      json.writeStringField("error", job.error());
+    }
+    if (job.publishedVersion() > 0) {
+      json.writeObjectFieldStart("result");
+      json.writeStringField("model", job.spec().targetModel());
+      json.writeStringField("version", Long.toString(job.publishedVersion()));
+      json.writeNumberField("epochs_run", job.result().epochsRun());
+      json.writeNumberField("train_accuracy", job.result().trainAccuracy());
+      if (!Double.isNaN(job.result().validationAccuracy())) {
+        json.writeNumberField("validation_accuracy", job.result().validationAccuracy());
+      }
+      json.writeEndObject();
+    }
+    json.writeEndObject();
+  }
+
+  private static void time(JsonGenerator json, String field, Instant instant) throws IOException {
+    if (instant != null) {
+      json.writeStringField(field, instant.toString());
+    }
+  }
+}

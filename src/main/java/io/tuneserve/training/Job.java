@@ -1,0 +1,149 @@
+package io.tuneserve.training;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/** One fine-tuning job: what it was asked, where it is, and what it produced. Thread-safe. */
+public final class Job {
+  private final String id;
+  private final JobSpec spec;
+  private final List<String> classNames;
+  private final int examples;
+  private final String dataFingerprint;
+  private final Instant createdAt;
+  private JobState state = JobState.QUEUED;
+  private Phase phase;
+  private final Map<Phase, Instant> phaseStartedAt = new EnumMap<>(Phase.class);
+  private Instant startedAt;
+  private Instant finishedAt;
+  private double progress;
+  private final List<EpochMetrics> epochs = new ArrayList<>();
+  private String error;
+  private long baseVersion;
+  private long publishedVersion;
+  private TrainingResult result;
+
+  Job(
+      String id,
+      JobSpec spec,
+      List<String> classNames,
+      int examples,
+      String dataFingerprint,
+      Instant createdAt) {
+    this.id = id;
+    this.spec = spec;
+    this.classNames = List.copyOf(classNames);
+    this.examples = examples;
+    this.dataFingerprint = dataFingerprint;
+    this.createdAt = createdAt;
+  }
+
+  /** A consistent copy of the job's state. */
+  public record Snapshot(
+      String id,
+      JobSpec spec,
+      List<String> classNames,
+      int examples,
+      String dataFingerprint,
+      JobState state,
+      Phase phase,
+      Map<Phase, Instant> phaseStartedAt,
+      Instant createdAt,
+      Instant startedAt,
+      Instant finishedAt,
+      double progress,
+      List<EpochMetrics> epochs,
+      String error,
+      long baseVersion,
+      long publishedVersion,
+      TrainingResult result) {}
+
+  public String id() {
+    return id;
+  }
+
+  public JobSpec spec() {
+    return spec;
+  }
+
+  public synchronized Snapshot snapshot() {
+    return new Snapshot(
+        id,
+        spec,
+        classNames,
+        examples,
+        dataFingerprint,
+        state,
+        phase,
+        Map.copyOf(phaseStartedAt),
+        createdAt,
+        startedAt,
+        finishedAt,
+        progress,
+        List.copyOf(epochs),
+        error,
+        baseVersion,
+        publishedVersion,
+        result);
+  }
+
+  synchronized JobState state() {
+    return state;
+  }
+
+  synchronized void start(Instant now, long base) {
+    state = JobState.RUNNING;
+    startedAt = now;
+    baseVersion = base;
+  }
+
+  synchronized void phase(Phase next, Instant now) {
+    phase = next;
+    phaseStartedAt.put(next, now);
+  }
+
+  synchronized void epoch(EpochMetrics metrics, double fractionDone) {
+    epochs.add(metrics);
+    progress = fractionDone;
+  }
+
+  /** Asks the job to stop; true when it was still queued or running. */
+  synchronized boolean requestCancel(Instant now) {
+    if (state == JobState.QUEUED) {
+      state = JobState.CANCELLED;
+      finishedAt = now;
+      return true;
+    }
+    if (state == JobState.RUNNING) {
+      state = JobState.CANCELLING;
+      return true;
+    }
+    return false;
+  }
+
+  synchronized boolean cancelRequested() {
+    return state == JobState.CANCELLING || state == JobState.CANCELLED;
+  }
+
+  synchronized void succeed(long version, TrainingResult trained, Instant now) {
+    state = JobState.SUCCEEDED;
+    publishedVersion = version;
+    result = trained;
+    progress = 1;
+    finishedAt = now;
+  }
+
+  synchronized void fail(String reason, Instant now) {
+    state = JobState.FAILED;
+    error = reason;
+    finishedAt = now;
+  }
+
+  synchronized void cancelled(Instant now) {
+    state = JobState.CANCELLED;
+    finishedAt = now;
+  }
+}

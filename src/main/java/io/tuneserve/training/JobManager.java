@@ -1,0 +1,284 @@
+package io.tuneserve.training;
+
+import io.tuneserve.model.ServingException;
+import io.tuneserve.repository.ModelRepository;
+import io.tuneserve.repository.ModelSettings;
+import io.tuneserve.repository.ModelSource;
+import io.tuneserve.serving.ModelManager;
+import io.tuneserve.serving.ServedVersion;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * Runs fine-tuning jobs on a bounded pool of its own, so training never takes the inference
+ * threads, and publishes each result as the next version of its target model. A job that fails or
+ * is cancelled publishes nothing: its files live in a staging directory until the final rename.
+ */
+public final class JobManager implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(JobManager.class.getName());
+  private static final String DEFAULT_FEATURES = "features";
+
+  private final Trainer trainer;
+  private final ModelManager models;
+  private final ModelRepository repository;
+  private final Clock clock;
+  private final ThreadPoolExecutor pool;
+  private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+
+  /**
+   * @param concurrentJobs jobs trained at once
+   * @param queuedJobs jobs waiting beyond those; more are refused as overload
+   */
+  public JobManager(
+      Trainer trainer,
+      ModelManager models,
+      ModelRepository repository,
+      int concurrentJobs,
+      int queuedJobs,
+      Clock clock) {
+    this.trainer = trainer;
+    this.models = models;
+    this.repository = repository;
+    this.clock = clock;
+    this.pool =
+        new ThreadPoolExecutor(
+            concurrentJobs,
+            concurrentJobs,
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(queuedJobs),
+            runnable -> {
+              Thread thread = new Thread(runnable, "tuneserve-training");
+              thread.setDaemon(true);
+              thread.setPriority(Thread.MIN_PRIORITY);
+              return thread;
+            });
+  }
+
+  /** Checks a job against the models it names and queues it. */
+  public Job submit(JobSpec spec, LabelledExamples examples) {
+    if (spec.targetModel().equals(spec.baseModel())) {
+      throw ServingException.invalid("the target model must differ from the base model");
+    }
+    checkTargetLabels(spec.targetModel(), examples.classNames());
+    Job job =
+        new Job(
+            UUID.randomUUID().toString(),
+            spec,
+            examples.classNames(),
+            examples.count(),
+            fingerprint(examples),
+            clock.instant());
+    jobs.put(job.id(), job);
+    try {
+      pool.execute(() -> run(job, examples));
+    } catch (RejectedExecutionException e) {
+      jobs.remove(job.id());
+      throw ServingException.overloaded("too many fine-tuning jobs are queued; retry later");
+    }
+    return job;
+  }
+
+  public Optional<Job> get(String id) {
+    return Optional.ofNullable(jobs.get(id));
+  }
+
+  /** Every job, newest first. */
+  public List<Job> list() {
+    List<Job> all = new ArrayList<>(jobs.values());
+    all.sort(Comparator.comparing((Job j) -> j.snapshot().createdAt()).reversed());
+    return all;
+  }
+
+  /** Asks a job to stop; a running job stops at its next training step. */
+  public Job cancel(String id) {
+    Job job = jobs.get(id);
+    if (job == null) {
+      throw ServingException.notFound("no job " + id);
+    }
+    job.requestCancel(clock.instant());
+    return job;
+  }
+
+  private void checkTargetLabels(String target, List<String> classNames) {
+    try {
+      Optional<ModelSource> existing = repository.scan(target);
+      if (existing.isPresent()
+          && !existing.get().settings().labels().isEmpty()
+          && !existing.get().settings().labels().equals(classNames)) {
+        throw ServingException.invalid(
+            "model "
+                + target
+                + " already classifies "
+                + existing.get().settings().labels()
+                + "; publish these classes "
+                + classNames
+                + " under another target_model");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void run(Job job, LabelledExamples examples) {
+    if (job.cancelRequested()) {
+      return;
+    }
+    JobSpec spec = job.spec();
+    Path staging = null;
+    try {
+      ServedVersion base =
+          models.acquire(
+              spec.baseModel(),
+              spec.baseVersion() == null
+                  ? OptionalLong.empty()
+                  : OptionalLong.of(spec.baseVersion()));
+      long baseVersion = base.version();
+      ModelSettings baseSettings = base.settings();
+      base.release();
+      job.start(clock.instant(), baseVersion);
+      Path baseDirectory =
+          repository.root().resolve(spec.baseModel()).resolve(Long.toString(baseVersion));
+      staging = repository.stagingDirectory(spec.targetModel(), job.id());
+      ModelSettings.FeatureSource features = baseSettings.features();
+      TrainingResult result =
+          trainer.train(
+              baseDirectory,
+              features == null || features.signature() == null
+                  ? DEFAULT_FEATURES
+                  : features.signature(),
+              features == null || features.output() == null ? DEFAULT_FEATURES : features.output(),
+              examples,
+              spec.hyperparameters(),
+              staging,
+              progressOf(job));
+      if (job.cancelRequested()) {
+        throw new TrainingCancelledException();
+      }
+      long version =
+          repository.publish(spec.targetModel(), staging, targetSettings(baseSettings, examples));
+      staging = null;
+      models.load(spec.targetModel()).get(5, TimeUnit.MINUTES);
+      job.succeed(version, result, clock.instant());
+      LOG.info(
+          () -> "job " + job.id() + " published " + spec.targetModel() + " version " + version);
+    } catch (TrainingCancelledException e) {
+      job.cancelled(clock.instant());
+    } catch (ServingException e) {
+      job.fail(e.getMessage(), clock.instant());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      job.fail("interrupted", clock.instant());
+    } catch (Exception e) {
+      LOG.log(Level.WARNING, "job " + job.id() + " failed", e);
+      job.fail(
+          e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), clock.instant());
+    } finally {
+      if (staging != null) {
+        deleteTree(staging);
+      }
+    }
+  }
+
+  private TrainingProgress progressOf(Job job) {
+    return new TrainingProgress() {
+      @Override
+      public void phase(Phase phase) {
+        job.phase(phase, clock.instant());
+      }
+
+      @Override
+      public void epoch(EpochMetrics metrics, double fractionDone) {
+        job.epoch(metrics, fractionDone);
+      }
+
+      @Override
+      public boolean cancelled() {
+        return job.cancelRequested();
+      }
+    };
+  }
+
+  /** The new model's settings: the base's image preprocessing and features, the new labels. */
+  private static ModelSettings targetSettings(ModelSettings base, LabelledExamples examples) {
+    ModelSettings.ImageInput image = base.image();
+    ModelSettings.ImageInput retargeted =
+        image == null
+            ? null
+            : new ModelSettings.ImageInput(
+                "serving_default",
+                image.input(),
+                "probabilities",
+                image.height(),
+                image.width(),
+                image.channels(),
+                image.scale(),
+                image.offset());
+    return new ModelSettings(
+        null,
+        base.batching(),
+        examples.classNames(),
+        retargeted,
+        base.features(),
+        base.inputShapeCheck());
+  }
+
+  /** sha256 of the images and labels, so a result can be traced to the data it was trained on. */
+  static String fingerprint(LabelledExamples examples) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      digest.update(examples.images().raw());
+      for (int label : examples.labels()) {
+        digest.update(
+            examples.classNames().get(label).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        digest.update((byte) 0);
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void deleteTree(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(root)) {
+      files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "cannot remove " + root, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    jobs.values().forEach(job -> job.requestCancel(clock.instant()));
+    pool.shutdown();
+    try {
+      pool.awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,207 @@
+package io.tuneserve.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tuneserve.data.FashionMnist;
+import io.tuneserve.data.LabelledImages;
+import io.tuneserve.testing.TestServer;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Fine-tuning the demo model through the jobs API over real HTTP: new classes (footwear, top,
+ * other) learned from uploaded PNGs, published as a new model that classifies pictures.
+ */
+class JobsApiTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String[] GROUP = {
+    "top", "other", "top", "other", "top", "footwear", "top", "footwear", "other", "footwear"
+  };
+  private static TestServer server;
+  private static LabelledImages fashion;
+
+  @BeforeAll
+  static void start() throws Exception {
+    fashion = new FashionMnist(FashionMnist.DEFAULT_DIRECTORY).test();
+    server = new TestServer().withDemoModel().start();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  static byte[] png(int index) throws Exception {
+    BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+    for (int y = 0; y < 28; y++) {
+      for (int x = 0; x < 28; x++) {
+        int v = Math.round(fashion.pixels()[index * 784 + y * 28 + x] * 255);
+        image.getRaster().setSample(x, y, 0, v);
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(image, "png", out);
+    return out.toByteArray();
+  }
+
+  private static String request(String target, int from, int count, String extra) throws Exception {
+    StringBuilder instances = new StringBuilder();
+    StringBuilder labels = new StringBuilder();
+    for (int i = from; i < from + count; i++) {
+      instances
+          .append(i == from ? "" : ",")
+          .append("{\"b64\": \"")
+          .append(Base64.getEncoder().encodeToString(png(i)))
+          .append("\"}");
+      labels
+          .append(i == from ? "" : ",")
+          .append('"')
+          .append(GROUP[fashion.labels()[i]])
+          .append('"');
+    }
+    return "{\"base_model\": \"fashion-convnet\", \"target_model\": \""
+        + target
+        + "\""
+        + extra
+        + ", \"instances\": ["
+        + instances
+        + "], \"labels\": ["
+        + labels
+        + "]}";
+  }
+
+  private static JsonNode awaitFinal(String id) throws Exception {
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      JsonNode job = JSON.readTree(server.get("/v1/jobs/" + id).body());
+      if (List.of("SUCCEEDED", "FAILED", "CANCELLED").contains(job.get("state").asText())) {
+        return job;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("job " + id + " did not finish");
+  }
+
+  @Test
+  void fineTunesAndServesTheNewClasses() throws Exception {
+    HttpResponse<String> submitted =
+        server.post(
+            "/v1/jobs",
+            request(
+                "fashion-groups", 0, 150, ", \"hyperparameters\": {\"epochs\": 15, \"seed\": 3}"));
+    assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+    JsonNode queued = JSON.readTree(submitted.body());
+    assertThat(submitted.headers().firstValue("location"))
+        .contains("/v1/jobs/" + queued.get("id").asText());
+    assertThat(queued.get("classes").toString()).isEqualTo("[\"footwear\",\"other\",\"top\"]");
+    assertThat(queued.get("data_sha256").asText()).hasSize(64);
+
+    JsonNode job = awaitFinal(queued.get("id").asText());
+    assertThat(job.get("state").asText()).as(job.toString()).isEqualTo("SUCCEEDED");
+    assertThat(job.at("/result/version").asText()).isEqualTo("1");
+    assertThat(job.at("/result/validation_accuracy").asDouble()).isGreaterThan(0.7);
+    assertThat(job.get("epochs").size()).isBetween(1, 15);
+    assertThat(job.get("phase_started_at").fieldNames())
+        .toIterable()
+        .containsExactlyInAnyOrder("preparing", "training", "evaluating", "publishing");
+    assertThat(job.get("base_version").asText()).isEqualTo("1");
+
+    int correct = 0;
+    for (int i = 5000; i < 5030; i++) {
+      HttpResponse<byte[]> reply =
+          server.post(
+              "/v1/models/fashion-groups:classify-image?top_k=1",
+              png(i),
+              Map.of("content-type", "image/png"));
+      assertThat(reply.statusCode()).isEqualTo(200);
+      if (JSON.readTree(reply.body())
+          .at("/predictions/0/label")
+          .asText()
+          .equals(GROUP[fashion.labels()[i]])) {
+        correct++;
+      }
+    }
+    assertThat(correct)
+        .as("held-out images classified into the new classes")
+        .isGreaterThanOrEqualTo(24);
+    assertThat(Files.readString(server.repository().resolve("fashion-groups/model.yaml")))
+        .contains("footwear", "image:");
+    assertThat(server.get("/v1/jobs").body()).contains(queued.get("id").asText());
+  }
+
+  @Test
+  void cancellingPublishesNothing() throws Exception {
+    HttpResponse<String> submitted =
+        server.post(
+            "/v1/jobs",
+            request(
+                "never-published",
+                0,
+                60,
+                ", \"hyperparameters\": {\"epochs\": 10000, \"patience\": 10000}"));
+    String id = JSON.readTree(submitted.body()).get("id").asText();
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (!JSON.readTree(server.get("/v1/jobs/" + id).body())
+            .get("state")
+            .asText()
+            .equals("RUNNING")
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    HttpResponse<String> cancel =
+        server.send(HttpRequest.newBuilder(server.uri("/v1/jobs/" + id)).DELETE());
+    assertThat(cancel.statusCode()).isEqualTo(202);
+    JsonNode job = awaitFinal(id);
+    assertThat(job.get("state").asText()).isEqualTo("CANCELLED");
+    assertThat(server.get("/v1/models/never-published").statusCode()).isEqualTo(404);
+    try (var files = Files.list(server.repository().resolve("never-published"))) {
+      assertThat(files.toList()).as("no version and no staging left").isEmpty();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "unknown base | {\"base_model\": \"nope\", \"target_model\": \"t\", \"instances\": [[1]], \"labels\": [\"a\"]} | 404 | Servable not found",
+        "one class | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"instances\": [{\"b64\": \"%s\"}], \"labels\": [\"a\"]} | 400 | at least two classes",
+        "labels do not match | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"instances\": [{\"b64\": \"%s\"}], \"labels\": [\"a\", \"b\"]} | 400 | 1 instances but 2 labels",
+        "broken image | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"instances\": [{\"b64\": \"aGVsbG8=\"}, {\"b64\": \"aGVsbG8=\"}], \"labels\": [\"a\", \"b\"]} | 400 | PNG or JPEG",
+        "absurd epochs | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"hyperparameters\": {\"epochs\": 0}, \"instances\": [[1]], \"labels\": [\"a\"]} | 400 | epochs must be",
+        "unknown hyperparameter | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"hyperparameters\": {\"epoch\": 3}, \"instances\": [[1]], \"labels\": [\"a\"]} | 400 | unknown hyperparameter 'epoch'",
+        "unknown strategy | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"strategy\": \"magic\", \"instances\": [[1]], \"labels\": [\"a\"]} | 400 | unknown strategy",
+        "same target | {\"base_model\": \"fashion-convnet\", \"target_model\": \"fashion-convnet\", \"instances\": [{\"b64\": \"%s\"}, {\"b64\": \"%s\"}], \"labels\": [\"a\", \"b\"]} | 400 | must differ",
+        "wrong shape | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"instances\": [[1, 2], [3, 4]], \"labels\": [\"a\", \"b\"]} | 400 | base model takes",
+        "no instances | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"instances\": [], \"labels\": []} | 400 | non-empty list",
+        "bad target name | {\"base_model\": \"fashion-convnet\", \"target_model\": \"../x\", \"instances\": [[1]], \"labels\": [\"a\"]} | 400 | 'target_model' must name a model",
+      })
+  void refusesBadJobsBeforeTraining(String name, String body, int status, String message)
+      throws Exception {
+    String image = Base64.getEncoder().encodeToString(png(0));
+    HttpResponse<String> response = server.post("/v1/jobs", body.replace("%s", image));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    assertThat(JSON.readTree(response.body()).get("error").asText()).contains(message);
+  }
+
+  @Test
+  void unknownJobsAreNotFound() throws Exception {
+    assertThat(server.get("/v1/jobs/nope").statusCode()).isEqualTo(404);
+    assertThat(
+            server.send(HttpRequest.newBuilder(server.uri("/v1/jobs/nope")).DELETE()).statusCode())
+        .isEqualTo(404);
+  }
+}
