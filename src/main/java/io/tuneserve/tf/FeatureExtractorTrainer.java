@@ -298,6 +298,7 @@ public final class FeatureExtractorTrainer implements Trainer {
       Random random = new Random(hp.seed());
       int[] order = split.train().clone();
       double bestValidation = -1;
+      double bestLoss = Double.MAX_VALUE;
       double bestTrain = 0;
       float[][] best = null;
       int sinceBest = 0;
@@ -330,8 +331,10 @@ public final class FeatureExtractorTrainer implements Trainer {
                 hp.learningRate()),
             epoch / (double) hp.epochs());
         double score = Double.isNaN(validationAccuracy) ? trainAccuracy : validationAccuracy;
-        if (score > bestValidation) {
+        double loss = lossSum / Math.max(1, steps);
+        if (score > bestValidation || (score == bestValidation && loss < bestLoss)) {
           bestValidation = score;
+          bestLoss = loss;
           bestTrain = trainAccuracy;
           best = snapshot(session);
           sinceBest = 0;
