@@ -8,7 +8,6 @@ import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
 import io.tuneserve.model.TensorSpec;
 import io.tuneserve.repository.ModelNames;
-import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ServedVersion;
 import io.tuneserve.training.EpochMetrics;
@@ -34,7 +33,6 @@ import java.util.TreeSet;
  */
 final class JobsApi {
   static final String API = "jobs";
-  private static final String DEFAULT_FEATURES = "features";
 
   private final JobManager jobs;
   private final ModelManager models;
@@ -64,7 +62,11 @@ final class JobsApi {
     byte[] bytes = RawBody.of(ctx).getBytes();
     JsonNode body = JsonBodies.parseObject(bytes, 0, bytes.length);
     ctx.vertx()
-        .executeBlocking(() -> jobs.submit(spec(body), examples(body)))
+        .executeBlocking(
+            () -> {
+              JobSpec spec = spec(body);
+              return jobs.submit(spec, examples(body, spec));
+            })
         .onSuccess(
             job -> {
               ctx.response().putHeader("location", "/v1/jobs/" + job.id());
@@ -92,7 +94,12 @@ final class JobsApi {
               .orElseThrow(
                   () ->
                       ServingException.invalid(
-                          "unknown strategy " + strategyNode + "; available: feature_extractor"));
+                          "unknown strategy "
+                              + strategyNode
+                              + "; available: "
+                              + java.util.Arrays.stream(Strategy.values())
+                                  .map(Strategy::apiName)
+                                  .toList()));
     }
     return new JobSpec(
         base, baseVersion, target, strategy, hyperparameters(body.get("hyperparameters")));
@@ -146,7 +153,7 @@ final class JobsApi {
   }
 
   /** Decodes the images as the base model takes them and maps the labels to class indices. */
-  private LabelledExamples examples(JsonNode body) {
+  private LabelledExamples examples(JsonNode body, JobSpec spec) {
     JsonNode instances = body.get("instances");
     JsonNode labels = body.get("labels");
     if (instances == null || !instances.isArray() || instances.isEmpty()) {
@@ -181,12 +188,13 @@ final class JobsApi {
                 ? OptionalLong.empty()
                 : OptionalLong.of(version.longValue()));
     try {
-      ModelSettings.FeatureSource features = served.settings().features();
-      String signatureKey =
-          features == null || features.signature() == null
-              ? DEFAULT_FEATURES
-              : features.signature();
+      String signatureKey = served.settings().featureSource().signature();
       SignatureSpec signature = served.signatures().get(signatureKey);
+      String output = JobManager.featureOutput(spec.strategy(), served.settings().featureSource());
+      if (signature != null && !signature.outputs().containsKey(output)) {
+        throw ServingException.invalid(
+            "signature " + signatureKey + " of model " + base + " has no output '" + output + "'");
+      }
       if (signature == null || signature.inputs().size() != 1) {
         throw ServingException.invalid(
             "model "

@@ -110,5 +110,19 @@ public record ModelSettings(
 
   /** The signature and output that give a model's feature vector. */
   public record FeatureSource(
-      @JsonProperty("signature") String signature, @JsonProperty("output") String output) {}
+      @JsonProperty("signature") String signature,
+      @JsonProperty("output") String output,
+      @JsonProperty("earlier_output") String earlierOutput) {
+
+    /** Fills what is not given: signature and output {@code features}, no earlier output. */
+    public FeatureSource {
+      signature = signature == null ? "features" : signature;
+      output = output == null ? "features" : output;
+    }
+  }
+
+  /** Where the CNN codes come from; {@code features}/{@code features} when model.yaml is silent. */
+  public FeatureSource featureSource() {
+    return features == null ? new FeatureSource(null, null, null) : features;
+  }
 }

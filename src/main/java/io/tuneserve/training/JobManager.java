@@ -37,7 +37,6 @@ import java.util.stream.Stream;
  */
 public final class JobManager implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(JobManager.class.getName());
-  private static final String DEFAULT_FEATURES = "features";
 
   private final Trainer trainer;
   private final ModelManager models;
@@ -161,14 +160,12 @@ public final class JobManager implements AutoCloseable {
       Path baseDirectory =
           repository.root().resolve(spec.baseModel()).resolve(Long.toString(baseVersion));
       staging = repository.stagingDirectory(spec.targetModel(), job.id());
-      ModelSettings.FeatureSource features = baseSettings.features();
+      ModelSettings.FeatureSource features = baseSettings.featureSource();
       TrainingResult result =
           trainer.train(
               baseDirectory,
-              features == null || features.signature() == null
-                  ? DEFAULT_FEATURES
-                  : features.signature(),
-              features == null || features.output() == null ? DEFAULT_FEATURES : features.output(),
+              features.signature(),
+              featureOutput(spec.strategy(), features),
               examples,
               spec.hyperparameters(),
               staging,
@@ -199,6 +196,20 @@ public final class JobManager implements AutoCloseable {
         deleteTree(staging);
       }
     }
+  }
+
+  /** The output of the base's feature signature that a strategy trains on. */
+  public static String featureOutput(Strategy strategy, ModelSettings.FeatureSource features) {
+    return switch (strategy) {
+      case FEATURE_EXTRACTOR -> features.output();
+      case EARLIER_LAYER_FEATURES -> {
+        if (features.earlierOutput() == null) {
+          throw ServingException.invalid(
+              "the base model's model.yaml names no features.earlier_output to train on");
+        }
+        yield features.earlierOutput();
+      }
+    };
   }
 
   private TrainingProgress progressOf(Job job) {

@@ -7,7 +7,12 @@ import java.util.Optional;
 /** How a job adapts a pretrained model to new classes (see ../shared/TRANSFER.md). */
 public enum Strategy {
   /** The pretrained network frozen; a new linear softmax classifier trained on its CNN codes. */
-  FEATURE_EXTRACTOR;
+  FEATURE_EXTRACTOR,
+  /**
+   * As {@link #FEATURE_EXTRACTOR}, on the activations of an earlier block: for targets very
+   * different from the original data, whose top-layer features are too specific to it.
+   */
+  EARLIER_LAYER_FEATURES;
 
   /** The name used in the API, e.g. {@code feature_extractor}. */
   public String apiName() {

@@ -144,6 +144,29 @@ class JobsApiTest {
   }
 
   @Test
+  void trainsOnAnEarlierLayerWhenAsked() throws Exception {
+    HttpResponse<String> submitted =
+        server.post(
+            "/v1/jobs",
+            request(
+                "fashion-groups-early",
+                200,
+                90,
+                ", \"strategy\": \"earlier_layer_features\", \"hyperparameters\": {\"epochs\": 8}"));
+    assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+    JsonNode job = awaitFinal(JSON.readTree(submitted.body()).get("id").asText());
+    assertThat(job.get("state").asText()).as(job.toString()).isEqualTo("SUCCEEDED");
+    assertThat(job.get("strategy").asText()).isEqualTo("earlier_layer_features");
+    HttpResponse<byte[]> reply =
+        server.post(
+            "/v1/models/fashion-groups-early:classify-image",
+            png(5000),
+            Map.of("content-type", "image/png"));
+    assertThat(reply.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(reply.body()).get("predictions")).hasSize(3);
+  }
+
+  @Test
   void cancellingPublishesNothing() throws Exception {
     HttpResponse<String> submitted =
         server.post(

@@ -90,7 +90,8 @@ public record ModelCard(
         # Where the CNN codes come from (used by fine-tuning).
         features:
           signature: features
-          output: features
+          output: features             # the ReLU'd top-layer CNN codes
+          earlier_output: block2       # pooled activations of an earlier block (targets unlike the data)
         """
         .formatted(labelList);
   }
