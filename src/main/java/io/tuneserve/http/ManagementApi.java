@@ -59,6 +59,10 @@ final class ManagementApi {
               json.writeStringField("version", Long.toString(version.version()));
               json.writeStringField("state", version.state().name());
               json.writeStringField("reason", version.error());
+              if (version.lineage() != null) {
+                json.writeFieldName("lineage");
+                json.writeRawValue(version.lineage());
+              }
               json.writeEndObject();
             }
           }

@@ -107,6 +107,12 @@ final class OipApi {
             }
             json.writeEndArray();
             json.writeStringField("platform", "tensorflow_savedmodel");
+            if (served.lineage() != null) {
+              json.writeObjectFieldStart("parameters");
+              json.writeFieldName("lineage");
+              json.writeRawValue(served.lineage());
+              json.writeEndObject();
+            }
             writeTensorMetadata(json, "inputs", signature.inputs().values());
             writeTensorMetadata(json, "outputs", signature.outputs().values());
             json.writeEndObject();

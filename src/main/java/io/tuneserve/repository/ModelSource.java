@@ -1,8 +1,11 @@
 package io.tuneserve.repository;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.NavigableSet;
+import java.util.Optional;
 import java.util.TreeSet;
 
 /**
@@ -23,8 +26,21 @@ public record ModelSource(
     versions = Collections.unmodifiableNavigableSet(new TreeSet<>(versions));
   }
 
+  /** File in a version directory recording where a fine-tuned version came from. */
+  public static final String LINEAGE_FILE = "lineage.json";
+
   public Path versionDirectory(long version) {
     return directory.resolve(Long.toString(version));
+  }
+
+  /** The lineage JSON a fine-tuning job wrote next to a version, if any. */
+  public Optional<String> lineage(long version) {
+    Path file = versionDirectory(version).resolve(LINEAGE_FILE);
+    try {
+      return Files.isRegularFile(file) ? Optional.of(Files.readString(file)) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   /** The versions the model's policy wants served. */

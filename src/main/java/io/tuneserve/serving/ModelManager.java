@@ -188,7 +188,9 @@ public final class ModelManager implements AutoCloseable {
 
   private void loadVersion(ManagedModel model, long version) {
     ModelSettings settings = model.source.settings();
-    ServedVersion served = new ServedVersion(model.name, version, settings);
+    ServedVersion served =
+        new ServedVersion(
+            model.name, version, settings, model.source.lineage(version).orElse(null));
     model.versions.put(version, served);
     long start = clock.nanoTime();
     LoadedModel loaded = null;
@@ -295,7 +297,7 @@ public final class ModelManager implements AutoCloseable {
   private static ModelStatus statusOf(ManagedModel model) {
     List<VersionStatus> versions =
         model.versions.descendingMap().values().stream()
-            .map(v -> new VersionStatus(v.version(), v.state(), v.error()))
+            .map(v -> new VersionStatus(v.version(), v.state(), v.error(), v.lineage()))
             .toList();
     return new ModelStatus(
         model.name, versions, model.unloadRequested, model.source.settingsError());

@@ -17,6 +17,7 @@ public final class ServedVersion implements ModelView {
   private final String name;
   private final long version;
   private final ModelSettings settings;
+  private final String lineage;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile VersionState state = VersionState.LOADING;
   private volatile String error = "";
@@ -24,10 +25,16 @@ public final class ServedVersion implements ModelView {
   private volatile VersionRunner runner;
   private Runnable onUnloaded = () -> {};
 
-  ServedVersion(String name, long version, ModelSettings settings) {
+  ServedVersion(String name, long version, ModelSettings settings, String lineage) {
     this.name = name;
     this.version = version;
     this.settings = settings;
+    this.lineage = lineage;
+  }
+
+  /** The JSON a fine-tuning job recorded about this version's origin, or null. */
+  public String lineage() {
+    return lineage;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.tuneserve.training;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.repository.ModelRepository;
 import io.tuneserve.repository.ModelSettings;
@@ -16,6 +17,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +39,8 @@ import java.util.stream.Stream;
  */
 public final class JobManager implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(JobManager.class.getName());
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Trainer trainer;
   private final ModelManager models;
@@ -173,6 +177,7 @@ public final class JobManager implements AutoCloseable {
       if (job.cancelRequested()) {
         throw new TrainingCancelledException();
       }
+      writeLineage(staging, job, baseVersion, result);
       long version =
           repository.publish(spec.targetModel(), staging, targetSettings(baseSettings, examples));
       staging = null;
@@ -229,6 +234,39 @@ public final class JobManager implements AutoCloseable {
         return job.cancelRequested();
       }
     };
+  }
+
+  /** Records where the version comes from, next to its SavedModel. */
+  private void writeLineage(Path staged, Job job, long baseVersion, TrainingResult result)
+      throws IOException {
+    Job.Snapshot snapshot = job.snapshot();
+    Hyperparameters hp = snapshot.spec().hyperparameters();
+    Map<String, Object> hyperparameters = new LinkedHashMap<>();
+    hyperparameters.put("epochs", hp.epochs());
+    hyperparameters.put("batch_size", hp.batchSize());
+    hyperparameters.put("learning_rate", hp.learningRate());
+    hyperparameters.put("l2", hp.l2());
+    hyperparameters.put("validation_fraction", hp.validationFraction());
+    hyperparameters.put("patience", hp.patience());
+    hyperparameters.put("seed", hp.seed());
+    Map<String, Object> metrics = new LinkedHashMap<>();
+    metrics.put("epochs_run", result.epochsRun());
+    metrics.put("train_accuracy", result.trainAccuracy());
+    if (!Double.isNaN(result.validationAccuracy())) {
+      metrics.put("validation_accuracy", result.validationAccuracy());
+    }
+    Map<String, Object> lineage = new LinkedHashMap<>();
+    lineage.put("base_model", snapshot.spec().baseModel());
+    lineage.put("base_version", Long.toString(baseVersion));
+    lineage.put("strategy", snapshot.spec().strategy().apiName());
+    lineage.put("hyperparameters", hyperparameters);
+    lineage.put("classes", snapshot.classNames());
+    lineage.put("examples", snapshot.examples());
+    lineage.put("data_sha256", snapshot.dataFingerprint());
+    lineage.put("metrics", metrics);
+    lineage.put("job", snapshot.id());
+    lineage.put("created_at", clock.instant().toString());
+    JSON.writeValue(staged.resolve(ModelSource.LINEAGE_FILE).toFile(), lineage);
   }
 
   /** The new model's settings: the base's image preprocessing and features, the new labels. */

@@ -141,6 +141,16 @@ class JobsApiTest {
     assertThat(Files.readString(server.repository().resolve("fashion-groups/model.yaml")))
         .contains("footwear", "image:");
     assertThat(server.get("/v1/jobs").body()).contains(queued.get("id").asText());
+    JsonNode lineage =
+        JSON.readTree(server.get("/v2/models/fashion-groups").body()).at("/parameters/lineage");
+    assertThat(lineage.get("base_model").asText()).isEqualTo("fashion-convnet");
+    assertThat(lineage.get("base_version").asText()).isEqualTo("1");
+    assertThat(lineage.get("strategy").asText()).isEqualTo("feature_extractor");
+    assertThat(lineage.get("data_sha256").asText()).isEqualTo(queued.get("data_sha256").asText());
+    assertThat(lineage.at("/metrics/validation_accuracy").asDouble())
+        .isEqualTo(job.at("/result/validation_accuracy").asDouble());
+    assertThat(server.post("/v2/repository/index", "").body())
+        .contains("\"lineage\":{\"base_model\"");
   }
 
   @Test
