@@ -127,6 +127,9 @@ final class JobsApi {
             "epochs",
             "batch_size",
             "learning_rate",
+            "base_learning_rate",
+            "frozen_blocks",
+            "head_epochs",
             "l2",
             "validation_fraction",
             "patience",
@@ -146,6 +149,9 @@ final class JobsApi {
         node.path("epochs").asInt(d.epochs()),
         node.path("batch_size").asInt(d.batchSize()),
         node.path("learning_rate").asDouble(d.learningRate()),
+        node.path("base_learning_rate").asDouble(d.baseLearningRate()),
+        node.path("frozen_blocks").asInt(d.frozenBlocks()),
+        node.path("head_epochs").asInt(d.headEpochs()),
         node.path("l2").asDouble(d.l2()),
         node.path("validation_fraction").asDouble(d.validationFraction()),
         node.path("patience").asInt(d.patience()),
@@ -265,6 +271,9 @@ final class JobsApi {
     json.writeNumberField("epochs", hp.epochs());
     json.writeNumberField("batch_size", hp.batchSize());
     json.writeNumberField("learning_rate", hp.learningRate());
+    json.writeNumberField("base_learning_rate", hp.baseLearningRate());
+    json.writeNumberField("frozen_blocks", hp.frozenBlocks());
+    json.writeNumberField("head_epochs", hp.headEpochs());
     json.writeNumberField("l2", hp.l2());
     json.writeNumberField("validation_fraction", hp.validationFraction());
     json.writeNumberField("patience", hp.patience());

@@ -187,6 +187,26 @@ public final class TensorData {
         dtype, sliceShape, Arrays.copyOfRange(raw, start * size, (start + length) * size), null);
   }
 
+  /** The given rows along the leading dimension, in the given order. */
+  public TensorData selectRows(int[] rows) {
+    long[] selectedShape = shape.clone();
+    selectedShape[0] = rows.length;
+    int rowElements = shape[0] == 0 ? 0 : Math.toIntExact(elementCount() / shape[0]);
+    if (dtype == DType.BYTES) {
+      byte[][] selected = new byte[rows.length * rowElements][];
+      for (int i = 0; i < rows.length; i++) {
+        System.arraycopy(strings, rows[i] * rowElements, selected, i * rowElements, rowElements);
+      }
+      return new TensorData(dtype, selectedShape, null, selected);
+    }
+    int rowBytes = rowElements * dtype.elementSize();
+    byte[] selected = new byte[rows.length * rowBytes];
+    for (int i = 0; i < rows.length; i++) {
+      System.arraycopy(raw, rows[i] * rowBytes, selected, i * rowBytes, rowBytes);
+    }
+    return new TensorData(dtype, selectedShape, selected, null);
+  }
+
   /** True when this tensor's shape, leading dimension aside, equals {@code other}'s. */
   public boolean sameTrailingShape(TensorData other) {
     return shape.length == other.shape.length

@@ -13,7 +13,7 @@ import io.tuneserve.metrics.ServingMetrics;
 import io.tuneserve.repository.ModelRepository;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.RunnerOptions;
-import io.tuneserve.tf.FeatureExtractorTrainer;
+import io.tuneserve.tf.TensorFlowTrainer;
 import io.tuneserve.tf.TfModelLoader;
 import io.tuneserve.tf.TfRuntimeOptions;
 import io.tuneserve.training.JobManager;
@@ -91,7 +91,7 @@ public final class TuneServer implements AutoCloseable {
             Clock.SYSTEM);
     this.jobs =
         new JobManager(
-            new FeatureExtractorTrainer(),
+            new TensorFlowTrainer(),
             manager,
             repository,
             config.training().maxConcurrentJobs(),

@@ -8,6 +8,11 @@ import io.tuneserve.model.ServingException;
  * @param epochs passes over the training examples at most
  * @param batchSize examples per step
  * @param learningRate step size of the new classifier
+ * @param baseLearningRate step size of the pretrained weights being fine-tuned (smaller: they are
+ *     already good and should not be distorted while the new classifier is still random)
+ * @param frozenBlocks blocks of the pretrained network, from the input, that fine-tuning leaves
+ *     unchanged
+ * @param headEpochs epochs that train only the new classifier before the network is unfrozen
  * @param l2 weight of the L2 penalty on the classifier's weights
  * @param validationFraction share of the examples held out to measure accuracy
  * @param patience epochs without a better validation accuracy before training stops early
@@ -17,12 +22,16 @@ public record Hyperparameters(
     int epochs,
     int batchSize,
     double learningRate,
+    double baseLearningRate,
+    int frozenBlocks,
+    int headEpochs,
     double l2,
     double validationFraction,
     int patience,
     long seed) {
 
-  public static final Hyperparameters DEFAULTS = new Hyperparameters(30, 32, 0.05, 1e-4, 0.2, 5, 1);
+  public static final Hyperparameters DEFAULTS =
+      new Hyperparameters(30, 32, 0.05, 0.005, 1, 0, 1e-4, 0.2, 5, 1);
 
   /** Checks the ranges; a job with absurd settings is refused before it starts. */
   public Hyperparameters {
@@ -31,6 +40,13 @@ public record Hyperparameters(
     require(
         learningRate > 0 && learningRate <= 10,
         "learning_rate must be in (0, 10], got " + learningRate);
+    require(
+        baseLearningRate > 0 && baseLearningRate <= 10,
+        "base_learning_rate must be in (0, 10], got " + baseLearningRate);
+    require(frozenBlocks >= 0, "frozen_blocks must not be negative, got " + frozenBlocks);
+    require(
+        headEpochs >= 0 && headEpochs <= epochs,
+        "head_epochs must be 0..epochs, got " + headEpochs);
     require(l2 >= 0 && l2 <= 10, "l2 must be in [0, 10], got " + l2);
     require(
         validationFraction >= 0 && validationFraction < 1,

@@ -167,12 +167,14 @@ public final class JobManager implements AutoCloseable {
       ModelSettings.FeatureSource features = baseSettings.featureSource();
       TrainingResult result =
           trainer.train(
-              baseDirectory,
-              features.signature(),
-              featureOutput(spec.strategy(), features),
-              examples,
-              spec.hyperparameters(),
-              staging,
+              new TrainingRequest(
+                  baseDirectory,
+                  features.signature(),
+                  featureOutput(spec.strategy(), features),
+                  spec.strategy(),
+                  examples,
+                  spec.hyperparameters(),
+                  staging),
               progressOf(job));
       if (job.cancelRequested()) {
         throw new TrainingCancelledException();
@@ -206,7 +208,7 @@ public final class JobManager implements AutoCloseable {
   /** The output of the base's feature signature that a strategy trains on. */
   public static String featureOutput(Strategy strategy, ModelSettings.FeatureSource features) {
     return switch (strategy) {
-      case FEATURE_EXTRACTOR -> features.output();
+      case FEATURE_EXTRACTOR, FINE_TUNE -> features.output();
       case EARLIER_LAYER_FEATURES -> {
         if (features.earlierOutput() == null) {
           throw ServingException.invalid(
@@ -245,6 +247,9 @@ public final class JobManager implements AutoCloseable {
     hyperparameters.put("epochs", hp.epochs());
     hyperparameters.put("batch_size", hp.batchSize());
     hyperparameters.put("learning_rate", hp.learningRate());
+    hyperparameters.put("base_learning_rate", hp.baseLearningRate());
+    hyperparameters.put("frozen_blocks", hp.frozenBlocks());
+    hyperparameters.put("head_epochs", hp.headEpochs());
     hyperparameters.put("l2", hp.l2());
     hyperparameters.put("validation_fraction", hp.validationFraction());
     hyperparameters.put("patience", hp.patience());

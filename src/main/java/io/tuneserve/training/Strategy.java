@@ -12,7 +12,12 @@ public enum Strategy {
    * As {@link #FEATURE_EXTRACTOR}, on the activations of an earlier block: for targets very
    * different from the original data, whose top-layer features are too specific to it.
    */
-  EARLIER_LAYER_FEATURES;
+  EARLIER_LAYER_FEATURES,
+  /**
+   * A new classifier, and backpropagation into the pretrained network too: the first blocks stay
+   * frozen, the others learn with a smaller learning rate than the new classifier.
+   */
+  FINE_TUNE;
 
   /** The name used in the API, e.g. {@code feature_extractor}. */
   public String apiName() {

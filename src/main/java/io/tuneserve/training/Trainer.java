@@ -1,7 +1,5 @@
 package io.tuneserve.training;
 
-import java.nio.file.Path;
-
 /**
  * Adapts a base model version to new classes and writes the result as a SavedModel. Implementations
  * own the deep-learning runtime; this interface knows nothing of it.
@@ -9,21 +7,10 @@ import java.nio.file.Path;
 public interface Trainer {
 
   /**
-   * Trains and exports.
+   * Trains and exports to {@code request.output()}.
    *
-   * @param baseVersion the base model's version directory
-   * @param featureSignature the base signature that gives the CNN codes
-   * @param featureOutput that signature's output holding them
-   * @param output where to write the new SavedModel (must not exist)
    * @throws TrainingCancelledException when {@code progress} reports the job cancelled
-   * @throws io.tuneserve.model.ServingException for data the base model cannot take
+   * @throws io.tuneserve.model.ServingException for data or a base model the strategy cannot use
    */
-  TrainingResult train(
-      Path baseVersion,
-      String featureSignature,
-      String featureOutput,
-      LabelledExamples examples,
-      Hyperparameters hyperparameters,
-      Path output,
-      TrainingProgress progress);
+  TrainingResult train(TrainingRequest request, TrainingProgress progress);
 }

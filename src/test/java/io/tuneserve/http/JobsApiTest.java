@@ -177,6 +177,28 @@ class JobsApiTest {
   }
 
   @Test
+  void fineTunesThroughTheNetwork() throws Exception {
+    HttpResponse<String> submitted =
+        server.post(
+            "/v1/jobs",
+            request(
+                "fashion-groups-tuned",
+                400,
+                120,
+                ", \"strategy\": \"fine_tune\", \"hyperparameters\": {\"epochs\": 4, \"head_epochs\": 1,"
+                    + " \"frozen_blocks\": 1, \"base_learning_rate\": 0.002}"));
+    assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+    JsonNode job = awaitFinal(JSON.readTree(submitted.body()).get("id").asText());
+    assertThat(job.get("state").asText()).as(job.toString()).isEqualTo("SUCCEEDED");
+    assertThat(job.at("/hyperparameters/base_learning_rate").asDouble()).isEqualTo(0.002);
+    JsonNode lineage =
+        JSON.readTree(server.get("/v2/models/fashion-groups-tuned").body())
+            .at("/parameters/lineage");
+    assertThat(lineage.get("strategy").asText()).isEqualTo("fine_tune");
+    assertThat(lineage.at("/hyperparameters/frozen_blocks").asInt()).isEqualTo(1);
+  }
+
+  @Test
   void cancellingPublishesNothing() throws Exception {
     HttpResponse<String> submitted =
         server.post(

@@ -1,0 +1,66 @@
+package io.tuneserve.tf;
+
+import io.tuneserve.model.ServingException;
+import io.tuneserve.model.TensorData;
+import io.tuneserve.training.TrainingCancelledException;
+import io.tuneserve.training.TrainingProgress;
+import java.nio.ByteBuffer;
+import java.util.Random;
+import org.tensorflow.Output;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.types.TFloat32;
+
+/** Runs images through the frozen base network once and keeps their features. */
+final class FeatureExtraction {
+  private static final int BATCH = 256;
+
+  private FeatureExtraction() {}
+
+  /** The features of every image, as one {@code [n, dimension]} tensor. */
+  static TensorData codes(
+      Session session,
+      Output<TFloat32> images,
+      Output<TFloat32> features,
+      TensorData all,
+      TrainingProgress progress) {
+    int count = Math.toIntExact(all.dim(0));
+    ByteBuffer out = null;
+    long dimension = 0;
+    for (int from = 0; from < count; from += BATCH) {
+      if (progress.cancelled()) {
+        throw new TrainingCancelledException();
+      }
+      int n = Math.min(BATCH, count - from);
+      try (Tensor input = TensorConverter.toTensor(all.rows(from, n));
+          Result result = session.runner().feed(images, (TFloat32) input).fetch(features).run()) {
+        TensorData values = TensorConverter.fromTensor(result.get(0));
+        if (values.rank() != 2) {
+          throw ServingException.invalid(
+              "the features output has shape " + values + "; a classifier needs [batch, features]");
+        }
+        if (out == null) {
+          dimension = values.dim(1);
+          out = ByteBuffer.allocate(Math.toIntExact(count * dimension * 4));
+        }
+        out.put(values.raw());
+      } catch (TensorFlowException e) {
+        throw ServingException.invalid(
+            "the base model cannot take these images: " + Messages.firstLine(e.getMessage()));
+      }
+    }
+    return TensorData.ofRaw(
+        io.tuneserve.model.DType.FP32, new long[] {count, dimension}, out.array());
+  }
+
+  static void shuffle(int[] values, Random random) {
+    for (int i = values.length - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int t = values[i];
+      values[i] = values[j];
+      values[j] = t;
+    }
+  }
+}
