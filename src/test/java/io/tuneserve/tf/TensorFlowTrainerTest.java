@@ -78,17 +78,12 @@ class TensorFlowTrainerTest {
     Recorder progress = new Recorder();
     Path output = dir.resolve("1");
     TrainingResult result =
-        new TensorFlowTrainer()
-            .train(
-                new TrainingRequest(
-                    TestData.fashionConvnet(),
-                    "features",
-                    "features",
-                    Strategy.FEATURE_EXTRACTOR,
-                    examples(0, 300),
-                    new Hyperparameters(20, 32, 0.05, 0.005, 1, 0, 1e-4, 0.2, 5, 3),
-                    output),
-                progress);
+        train(
+            Strategy.FEATURE_EXTRACTOR,
+            examples(0, 300),
+            new Hyperparameters(20, 32, 0.05, 0.005, 1, 0, 1e-4, 0.2, 5, 3),
+            output,
+            progress);
     assertThat(progress.phases)
         .containsExactly(Phase.PREPARING, Phase.TRAINING, Phase.EVALUATING, Phase.PUBLISHING);
     assertThat(progress.epochs).isNotEmpty();
@@ -123,17 +118,12 @@ class TensorFlowTrainerTest {
     Recorder progress = new Recorder();
     Path output = dir.resolve("1");
     TrainingResult result =
-        new TensorFlowTrainer()
-            .train(
-                new TrainingRequest(
-                    TestData.fashionConvnet(),
-                    "features",
-                    "features",
-                    Strategy.FINE_TUNE,
-                    examples(0, 300),
-                    new Hyperparameters(4, 32, 0.05, 0.005, 1, 1, 1e-4, 0.2, 5, 3),
-                    output),
-                progress);
+        train(
+            Strategy.FINE_TUNE,
+            examples(0, 300),
+            new Hyperparameters(4, 32, 0.05, 0.005, 1, 1, 1e-4, 0.2, 5, 3),
+            output,
+            progress);
     assertThat(result.validationAccuracy()).isGreaterThan(0.8);
     assertThat(progress.epochs.get(0).learningRate()).isEqualTo(0.05);
 
@@ -164,19 +154,33 @@ class TensorFlowTrainerTest {
   void refusesToFreezeEveryBlock(@TempDir Path dir) {
     assertThatThrownBy(
             () ->
-                new TensorFlowTrainer()
-                    .train(
-                        new TrainingRequest(
-                            TestData.fashionConvnet(),
-                            "features",
-                            "features",
-                            Strategy.FINE_TUNE,
-                            examples(0, 10),
-                            new Hyperparameters(1, 32, 0.05, 0.005, 3, 0, 1e-4, 0.2, 5, 3),
-                            dir.resolve("1")),
-                        new Recorder()))
+                train(
+                    Strategy.FINE_TUNE,
+                    examples(0, 10),
+                    new Hyperparameters(1, 32, 0.05, 0.005, 3, 0, 1e-4, 0.2, 5, 3),
+                    dir.resolve("1"),
+                    new Recorder()))
         .hasMessageContaining(
             "frozen_blocks 3 leaves nothing to fine-tune; the base model's blocks are [block1, block2, fc]");
+  }
+
+  private static TrainingResult train(
+      Strategy strategy,
+      LabelledExamples examples,
+      Hyperparameters hyperparameters,
+      Path output,
+      TrainingProgress progress) {
+    return new TensorFlowTrainer()
+        .train(
+            new TrainingRequest(
+                TestData.fashionConvnet(),
+                "features",
+                "features",
+                strategy,
+                examples,
+                hyperparameters,
+                output),
+            progress);
   }
 
   private static double maxDifference(TensorData a, TensorData b) {
@@ -194,17 +198,12 @@ class TensorFlowTrainerTest {
     Path output = dir.resolve("1");
     assertThatThrownBy(
             () ->
-                new TensorFlowTrainer()
-                    .train(
-                        new TrainingRequest(
-                            TestData.fashionConvnet(),
-                            "features",
-                            "features",
-                            Strategy.FEATURE_EXTRACTOR,
-                            examples(0, 100),
-                            Hyperparameters.DEFAULTS,
-                            output),
-                        progress))
+                train(
+                    Strategy.FEATURE_EXTRACTOR,
+                    examples(0, 100),
+                    Hyperparameters.DEFAULTS,
+                    output,
+                    progress))
         .isInstanceOf(TrainingCancelledException.class);
     assertThat(Files.exists(output)).isFalse();
   }
