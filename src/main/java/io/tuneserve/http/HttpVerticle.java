@@ -49,14 +49,16 @@ public final class HttpVerticle extends VerticleBase {
     router.route().handler(this::recordMetrics);
     OipApi oip = new OipApi(inference, manager, serverVersion);
     oip.mountWebSocket(router, settings.maxInFlightPerSocket(), settings.maxBodyBytes());
+    JobsApi jobsApi =
+        new JobsApi(jobs, manager, settings.maxImagePixels(), settings.maxTrainingExamples());
+    jobsApi.mountWebSocket(router);
     router.route().handler(new RawBody(settings.maxBodyBytes()));
     new HealthApi(manager, registry).mount(router);
     new ImageApi(inference, settings.maxImagePixels()).mount(router);
     new TfServingApi(inference, manager, settings.maxImagePixels()).mount(router);
     oip.mount(router);
     new ManagementApi(manager).mount(router);
-    new JobsApi(jobs, manager, settings.maxImagePixels(), settings.maxTrainingExamples())
-        .mount(router);
+    jobsApi.mount(router);
     router
         .route()
         .last()

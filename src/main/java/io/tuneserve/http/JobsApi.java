@@ -17,9 +17,12 @@ import io.tuneserve.training.JobManager;
 import io.tuneserve.training.JobSpec;
 import io.tuneserve.training.LabelledExamples;
 import io.tuneserve.training.Strategy;
+import io.vertx.core.Context;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,11 +49,76 @@ final class JobsApi {
     this.maxExamples = maxExamples;
   }
 
+  /** The WebSocket progress route; mounted before anything reads request bodies. */
+  void mountWebSocket(Router router) {
+    router.get("/v1/jobs/:id/ws").handler(this::streamToWebSocket);
+  }
+
   void mount(Router router) {
+    router.get("/v1/jobs/:id/events").handler(this::streamEvents);
     router.post("/v1/jobs").handler(this::submit);
     router.get("/v1/jobs").handler(this::list);
     router.get("/v1/jobs/:id").handler(ctx -> reply(ctx, 200, job(ctx)));
     router.delete("/v1/jobs/:id").handler(ctx -> reply(ctx, 202, jobs.cancel(ctx.pathParam("id"))));
+  }
+
+  /** Server-Sent Events: one {@code job} event with the whole job after every change. */
+  private void streamEvents(RoutingContext ctx) {
+    Job job = job(ctx);
+    HttpServerResponse response =
+        ctx.response()
+            .setChunked(true)
+            .putHeader("content-type", "text/event-stream")
+            .putHeader("cache-control", "no-cache");
+    Context context = ctx.vertx().getOrCreateContext();
+    Runnable[] unsubscribe = {() -> {}};
+    unsubscribe[0] =
+        job.subscribe(
+            snapshot ->
+                context.runOnContext(
+                    v -> {
+                      if (response.ended() || response.closed()) {
+                        return;
+                      }
+                      response.write("event: job\ndata: " + encode(snapshot) + "\n\n");
+                      if (snapshot.state().isFinal()) {
+                        response.end();
+                        unsubscribe[0].run();
+                      }
+                    }));
+    response.closeHandler(v -> unsubscribe[0].run());
+  }
+
+  /** The same stream over a WebSocket: one text message per change, closed once the job ends. */
+  private void streamToWebSocket(RoutingContext ctx) {
+    Job job = job(ctx);
+    Context context = ctx.vertx().getOrCreateContext();
+    ctx.request()
+        .toWebSocket()
+        .onSuccess(
+            socket -> {
+              Runnable[] unsubscribe = {() -> {}};
+              unsubscribe[0] =
+                  job.subscribe(
+                      snapshot ->
+                          context.runOnContext(
+                              v -> {
+                                if (socket.isClosed()) {
+                                  return;
+                                }
+                                socket.writeTextMessage(encode(snapshot));
+                                if (snapshot.state().isFinal()) {
+                                  socket.close((short) 1000, "job " + snapshot.state());
+                                  unsubscribe[0].run();
+                                }
+                              }));
+              socket.closeHandler(v -> unsubscribe[0].run());
+            })
+        .onFailure(ctx::fail);
+  }
+
+  private static String encode(Job.Snapshot snapshot) {
+    return Replies.encode(json -> write(json, snapshot)).toString(StandardCharsets.UTF_8);
   }
 
   private Job job(RoutingContext ctx) {

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /** One fine-tuning job: what it was asked, where it is, and what it produced. Thread-safe. */
 public final class Job {
@@ -25,6 +27,7 @@ public final class Job {
   private long baseVersion;
   private long publishedVersion;
   private TrainingResult result;
+  private final List<Consumer<Snapshot>> listeners = new CopyOnWriteArrayList<>();
 
   Job(
       String id,
@@ -69,6 +72,24 @@ public final class Job {
     return spec;
   }
 
+  /**
+   * Calls {@code listener} with a snapshot after every change (phase, epoch, final state), on the
+   * thread that made it; at once with the current snapshot. Returns what removes it.
+   */
+  public Runnable subscribe(Consumer<Snapshot> listener) {
+    listeners.add(listener);
+    listener.accept(snapshot());
+    return () -> listeners.remove(listener);
+  }
+
+  private void changed() {
+    if (listeners.isEmpty()) {
+      return;
+    }
+    Snapshot now = snapshot();
+    listeners.forEach(listener -> listener.accept(now));
+  }
+
   public synchronized Snapshot snapshot() {
     return new Snapshot(
         id,
@@ -94,24 +115,54 @@ public final class Job {
     return state;
   }
 
-  synchronized void start(Instant now, long base) {
+  void start(Instant now, long base) {
+    synchronized (this) {
+      startLocked(now, base);
+    }
+    changed();
+  }
+
+  private void startLocked(Instant now, long base) {
     state = JobState.RUNNING;
     startedAt = now;
     baseVersion = base;
   }
 
-  synchronized void phase(Phase next, Instant now) {
+  void phase(Phase next, Instant now) {
+    synchronized (this) {
+      phaseLocked(next, now);
+    }
+    changed();
+  }
+
+  private void phaseLocked(Phase next, Instant now) {
     phase = next;
     phaseStartedAt.put(next, now);
   }
 
-  synchronized void epoch(EpochMetrics metrics, double fractionDone) {
+  void epoch(EpochMetrics metrics, double fractionDone) {
+    synchronized (this) {
+      epochLocked(metrics, fractionDone);
+    }
+    changed();
+  }
+
+  private void epochLocked(EpochMetrics metrics, double fractionDone) {
     epochs.add(metrics);
     progress = fractionDone;
   }
 
   /** Asks the job to stop; true when it was still queued or running. */
-  synchronized boolean requestCancel(Instant now) {
+  boolean requestCancel(Instant now) {
+    boolean asked;
+    synchronized (this) {
+      asked = requestCancelLocked(now);
+    }
+    changed();
+    return asked;
+  }
+
+  private boolean requestCancelLocked(Instant now) {
     if (state == JobState.QUEUED) {
       state = JobState.CANCELLED;
       finishedAt = now;
@@ -128,7 +179,14 @@ public final class Job {
     return state == JobState.CANCELLING || state == JobState.CANCELLED;
   }
 
-  synchronized void succeed(long version, TrainingResult trained, Instant now) {
+  void succeed(long version, TrainingResult trained, Instant now) {
+    synchronized (this) {
+      succeedLocked(version, trained, now);
+    }
+    changed();
+  }
+
+  private void succeedLocked(long version, TrainingResult trained, Instant now) {
     state = JobState.SUCCEEDED;
     publishedVersion = version;
     result = trained;
@@ -136,13 +194,27 @@ public final class Job {
     finishedAt = now;
   }
 
-  synchronized void fail(String reason, Instant now) {
+  void fail(String reason, Instant now) {
+    synchronized (this) {
+      failLocked(reason, now);
+    }
+    changed();
+  }
+
+  private void failLocked(String reason, Instant now) {
     state = JobState.FAILED;
     error = reason;
     finishedAt = now;
   }
 
-  synchronized void cancelled(Instant now) {
+  void cancelled(Instant now) {
+    synchronized (this) {
+      cancelledLocked(now);
+    }
+    changed();
+  }
+
+  private void cancelledLocked(Instant now) {
     state = JobState.CANCELLED;
     finishedAt = now;
   }

@@ -9,12 +9,19 @@ import io.tuneserve.data.LabelledImages;
 import io.tuneserve.testing.TestServer;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -196,6 +203,74 @@ class JobsApiTest {
             .at("/parameters/lineage");
     assertThat(lineage.get("strategy").asText()).isEqualTo("fine_tune");
     assertThat(lineage.at("/hyperparameters/frozen_blocks").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void progressStreamsOverServerSentEventsAndWebSocket() throws Exception {
+    HttpResponse<String> submitted =
+        server.post(
+            "/v1/jobs",
+            request(
+                "fashion-groups-live",
+                600,
+                90,
+                ", \"hyperparameters\": {\"epochs\": 150, \"patience\": 150}"));
+    String id = JSON.readTree(submitted.body()).get("id").asText();
+
+    CompletableFuture<List<String>> messages = new CompletableFuture<>();
+    List<String> received = new CopyOnWriteArrayList<>();
+    HttpClient.newHttpClient()
+        .newWebSocketBuilder()
+        .buildAsync(
+            java.net.URI.create("ws://127.0.0.1:" + server.port() + "/v1/jobs/" + id + "/ws"),
+            new WebSocket.Listener() {
+              private final StringBuilder text = new StringBuilder();
+
+              @Override
+              public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                text.append(data);
+                if (last) {
+                  received.add(text.toString());
+                  text.setLength(0);
+                }
+                socket.request(1);
+                return null;
+              }
+
+              @Override
+              public CompletionStage<?> onClose(WebSocket socket, int code, String reason) {
+                messages.complete(received);
+                return null;
+              }
+            })
+        .get(10, TimeUnit.SECONDS);
+
+    HttpResponse<java.util.stream.Stream<String>> events =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(server.uri("/v1/jobs/" + id + "/events")).build(),
+                HttpResponse.BodyHandlers.ofLines());
+    assertThat(events.headers().firstValue("content-type")).contains("text/event-stream");
+    List<JsonNode> sse = new ArrayList<>();
+    for (String line : (Iterable<String>) events.body()::iterator) {
+      if (line.startsWith("data: ")) {
+        sse.add(JSON.readTree(line.substring(6)));
+      }
+    }
+    assertThat(sse).isNotEmpty();
+    assertThat(sse.get(sse.size() - 1).get("state").asText()).isEqualTo("SUCCEEDED");
+
+    List<String> socketMessages = messages.get(60, TimeUnit.SECONDS);
+    assertThat(socketMessages.size()).as("one message per change").isGreaterThan(5);
+    JsonNode last = JSON.readTree(socketMessages.get(socketMessages.size() - 1));
+    assertThat(last.get("state").asText()).isEqualTo("SUCCEEDED");
+    int previousEpochs = -1;
+    for (String message : socketMessages) {
+      int epochs = JSON.readTree(message).get("epochs").size();
+      assertThat(epochs).isGreaterThanOrEqualTo(previousEpochs);
+      previousEpochs = epochs;
+    }
+    assertThat(previousEpochs).isEqualTo(last.get("epochs").size()).isGreaterThan(0);
   }
 
   @Test
