@@ -10,6 +10,7 @@ import io.tuneserve.model.TensorSpec;
 import io.tuneserve.repository.ModelNames;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ServedVersion;
+import io.tuneserve.training.ClassifierLoss;
 import io.tuneserve.training.EpochMetrics;
 import io.tuneserve.training.Hyperparameters;
 import io.tuneserve.training.Job;
@@ -201,7 +202,8 @@ final class JobsApi {
             "l2",
             "validation_fraction",
             "patience",
-            "seed");
+            "seed",
+            "classifier");
     node.fieldNames()
         .forEachRemaining(
             field -> {
@@ -209,7 +211,7 @@ final class JobsApi {
                 throw ServingException.invalid(
                     "unknown hyperparameter '" + field + "'; known: " + known);
               }
-              if (!node.get(field).isNumber()) {
+              if (!field.equals("classifier") && !node.get(field).isNumber()) {
                 throw ServingException.invalid("hyperparameter '" + field + "' must be a number");
               }
             });
@@ -223,7 +225,15 @@ final class JobsApi {
         node.path("l2").asDouble(d.l2()),
         node.path("validation_fraction").asDouble(d.validationFraction()),
         node.path("patience").asInt(d.patience()),
-        node.path("seed").asLong(d.seed()));
+        node.path("seed").asLong(d.seed()),
+        node.has("classifier")
+            ? ClassifierLoss.fromApiName(node.get("classifier").asText())
+                .orElseThrow(
+                    () ->
+                        ServingException.invalid(
+                            "hyperparameter 'classifier' must be softmax or svm, got "
+                                + node.get("classifier")))
+            : d.classifier());
   }
 
   /** Decodes the images as the base model takes them and maps the labels to class indices. */
@@ -346,6 +356,7 @@ final class JobsApi {
     json.writeNumberField("validation_fraction", hp.validationFraction());
     json.writeNumberField("patience", hp.patience());
     json.writeNumberField("seed", hp.seed());
+    json.writeStringField("classifier", hp.classifier().apiName());
     json.writeEndObject();
     json.writeArrayFieldStart("classes");
     for (String name : job.classNames()) {

@@ -12,6 +12,7 @@ import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Sum;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.random.TruncatedNormal;
 import org.tensorflow.types.TFloat32;
@@ -63,11 +64,23 @@ final class NewHead {
     labels = tf.withName("labels").placeholder(TInt64.class, Placeholder.shape(Shape.of(-1)));
     Operand<TFloat32> oneHot =
         tf.oneHot(labels, tf.constant(classes), tf.constant(1f), tf.constant(0f));
-    loss =
-        tf.math.add(
-            tf.math.mean(
-                tf.nn.softmaxCrossEntropyWithLogits(logits, oneHot).loss(), tf.constant(0)),
-            tf.math.mul(tf.constant((float) hp.l2()), tf.nn.l2Loss(weights)));
+    Operand<TFloat32> dataLoss =
+        switch (hp.classifier()) {
+          case SOFTMAX ->
+              tf.math.mean(
+                  tf.nn.softmaxCrossEntropyWithLogits(logits, oneHot).loss(), tf.constant(0));
+          case SVM -> {
+            // Multiclass hinge loss: sum over classes of max(0, s_j - s_y + 1), less the j = y
+            // term.
+            Operand<TFloat32> correct =
+                tf.sum(tf.math.mul(logits, oneHot), tf.constant(1), Sum.keepDims(true));
+            Operand<TFloat32> margins =
+                tf.nn.relu(tf.math.add(tf.math.sub(logits, correct), tf.constant(1f)));
+            yield tf.math.sub(
+                tf.math.mean(tf.sum(margins, tf.constant(1)), tf.constant(0)), tf.constant(1f));
+          }
+        };
+    loss = tf.math.add(dataLoss, tf.math.mul(tf.constant((float) hp.l2()), tf.nn.l2Loss(weights)));
   }
 
   List<Operand<TFloat32>> variables() {

@@ -17,6 +17,7 @@ import io.tuneserve.model.ServingException;
  * @param validationFraction share of the examples held out to measure accuracy
  * @param patience epochs without a better validation accuracy before training stops early
  * @param seed makes the split and the initialisation repeatable
+ * @param classifier the loss of the new classifier
  */
 public record Hyperparameters(
     int epochs,
@@ -28,10 +29,11 @@ public record Hyperparameters(
     double l2,
     double validationFraction,
     int patience,
-    long seed) {
+    long seed,
+    ClassifierLoss classifier) {
 
   public static final Hyperparameters DEFAULTS =
-      new Hyperparameters(30, 32, 0.05, 0.005, 1, 0, 1e-4, 0.2, 5, 1);
+      new Hyperparameters(30, 32, 0.05, 0.005, 1, 0, 1e-4, 0.2, 5, 1, ClassifierLoss.SOFTMAX);
 
   /** Checks the ranges; a job with absurd settings is refused before it starts. */
   public Hyperparameters {
@@ -51,6 +53,7 @@ public record Hyperparameters(
     require(
         validationFraction >= 0 && validationFraction < 1,
         "validation_fraction must be in [0, 1), got " + validationFraction);
+    require(classifier != null, "classifier must be softmax or svm");
     require(patience >= 1, "patience must be at least 1, got " + patience);
   }
 

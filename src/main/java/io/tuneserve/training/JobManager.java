@@ -254,6 +254,7 @@ public final class JobManager implements AutoCloseable {
     hyperparameters.put("validation_fraction", hp.validationFraction());
     hyperparameters.put("patience", hp.patience());
     hyperparameters.put("seed", hp.seed());
+    hyperparameters.put("classifier", hp.classifier().apiName());
     Map<String, Object> metrics = new LinkedHashMap<>();
     metrics.put("epochs_run", result.epochsRun());
     metrics.put("train_accuracy", result.trainAccuracy());

@@ -313,6 +313,7 @@ class JobsApiTest {
         "broken image | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"instances\": [{\"b64\": \"aGVsbG8=\"}, {\"b64\": \"aGVsbG8=\"}], \"labels\": [\"a\", \"b\"]} | 400 | PNG or JPEG",
         "absurd epochs | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"hyperparameters\": {\"epochs\": 0}, \"instances\": [[1]], \"labels\": [\"a\"]} | 400 | epochs must be",
         "unknown hyperparameter | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"hyperparameters\": {\"epoch\": 3}, \"instances\": [[1]], \"labels\": [\"a\"]} | 400 | unknown hyperparameter 'epoch'",
+        "unknown classifier | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"hyperparameters\": {\"classifier\": \"tree\"}, \"instances\": [[1]], \"labels\": [\"a\"]} | 400 | must be softmax or svm",
         "unknown strategy | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"strategy\": \"magic\", \"instances\": [[1]], \"labels\": [\"a\"]} | 400 | unknown strategy",
         "same target | {\"base_model\": \"fashion-convnet\", \"target_model\": \"fashion-convnet\", \"instances\": [{\"b64\": \"%s\"}, {\"b64\": \"%s\"}], \"labels\": [\"a\", \"b\"]} | 400 | must differ",
         "wrong shape | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"instances\": [[1, 2], [3, 4]], \"labels\": [\"a\", \"b\"]} | 400 | base model takes",

@@ -8,6 +8,7 @@ import io.tuneserve.data.LabelledImages;
 import io.tuneserve.model.LoadedModel;
 import io.tuneserve.model.TensorData;
 import io.tuneserve.testing.TestData;
+import io.tuneserve.training.ClassifierLoss;
 import io.tuneserve.training.EpochMetrics;
 import io.tuneserve.training.Hyperparameters;
 import io.tuneserve.training.LabelledExamples;
@@ -81,7 +82,7 @@ class TensorFlowTrainerTest {
         train(
             Strategy.FEATURE_EXTRACTOR,
             examples(0, 300),
-            new Hyperparameters(20, 32, 0.05, 0.005, 1, 0, 1e-4, 0.2, 5, 3),
+            new Hyperparameters(20, 32, 0.05, 0.005, 1, 0, 1e-4, 0.2, 5, 3, ClassifierLoss.SOFTMAX),
             output,
             progress);
     assertThat(progress.phases)
@@ -121,7 +122,7 @@ class TensorFlowTrainerTest {
         train(
             Strategy.FINE_TUNE,
             examples(0, 300),
-            new Hyperparameters(4, 32, 0.05, 0.005, 1, 1, 1e-4, 0.2, 5, 3),
+            new Hyperparameters(4, 32, 0.05, 0.005, 1, 1, 1e-4, 0.2, 5, 3, ClassifierLoss.SOFTMAX),
             output,
             progress);
     assertThat(result.validationAccuracy()).isGreaterThan(0.8);
@@ -151,13 +152,26 @@ class TensorFlowTrainerTest {
   }
 
   @Test
+  void trainsALinearSvmOnTheCodes(@TempDir Path dir) {
+    TrainingResult result =
+        train(
+            Strategy.FEATURE_EXTRACTOR,
+            examples(1000, 300),
+            new Hyperparameters(15, 32, 0.01, 0.005, 1, 0, 1e-3, 0.2, 5, 3, ClassifierLoss.SVM),
+            dir.resolve("1"),
+            new Recorder());
+    assertThat(result.validationAccuracy()).isGreaterThan(0.8);
+  }
+
+  @Test
   void refusesToFreezeEveryBlock(@TempDir Path dir) {
     assertThatThrownBy(
             () ->
                 train(
                     Strategy.FINE_TUNE,
                     examples(0, 10),
-                    new Hyperparameters(1, 32, 0.05, 0.005, 3, 0, 1e-4, 0.2, 5, 3),
+                    new Hyperparameters(
+                        1, 32, 0.05, 0.005, 3, 0, 1e-4, 0.2, 5, 3, ClassifierLoss.SOFTMAX),
                     dir.resolve("1"),
                     new Recorder()))
         .hasMessageContaining(
