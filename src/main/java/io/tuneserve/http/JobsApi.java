@@ -18,6 +18,7 @@ import io.tuneserve.training.JobManager;
 import io.tuneserve.training.JobSpec;
 import io.tuneserve.training.LabelledExamples;
 import io.tuneserve.training.Strategy;
+import io.tuneserve.training.StrategyDecision;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -156,7 +157,7 @@ final class JobsApi {
       baseVersion = version.longValue();
     }
     JsonNode strategyNode = body.get("strategy");
-    Strategy strategy = Strategy.FEATURE_EXTRACTOR;
+    Strategy strategy = Strategy.AUTO;
     if (strategyNode != null) {
       strategy =
           Strategy.fromApiName(strategyNode.asText())
@@ -386,6 +387,21 @@ final class JobsApi {
       json.writeEndObject();
     }
     json.writeEndArray();
+    StrategyDecision decision = job.decision();
+    if (decision != null) {
+      json.writeObjectFieldStart("decision");
+      json.writeStringField("chosen", decision.chosen().apiName());
+      json.writeNumberField("frozen_blocks", decision.frozenBlocks());
+      json.writeNumberField("examples_per_class", decision.examplesPerClass());
+      json.writeStringField("size", decision.large() ? "large" : "small");
+      json.writeNumberField("top_probe_accuracy", decision.topProbeAccuracy());
+      if (!Double.isNaN(decision.earlierProbeAccuracy())) {
+        json.writeNumberField("earlier_probe_accuracy", decision.earlierProbeAccuracy());
+      }
+      json.writeStringField("similarity", decision.similar() ? "similar" : "different");
+      json.writeStringField("reason", decision.reason());
+      json.writeEndObject();
+    }
     if (job.error() != null) {
       json.writeStringField("error", job.error());
     }

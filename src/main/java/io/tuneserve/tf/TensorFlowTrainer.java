@@ -2,8 +2,12 @@ package io.tuneserve.tf;
 
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.TensorData;
+import io.tuneserve.training.ClassifierLoss;
+import io.tuneserve.training.EpochMetrics;
 import io.tuneserve.training.Hyperparameters;
 import io.tuneserve.training.Phase;
+import io.tuneserve.training.Strategy;
+import io.tuneserve.training.StrategyDecision;
 import io.tuneserve.training.Trainer;
 import io.tuneserve.training.TrainingProgress;
 import io.tuneserve.training.TrainingRequest;
@@ -11,6 +15,7 @@ import io.tuneserve.training.TrainingResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -38,35 +43,26 @@ import org.tensorflow.types.TFloat32;
  * classes, {@code features} gives the (possibly fine-tuned) features.
  */
 public final class TensorFlowTrainer implements Trainer {
+  private static final int PROBE_EPOCHS = 10;
 
   @Override
   public TrainingResult train(TrainingRequest request, TrainingProgress progress) {
+    if (request.strategy() == Strategy.AUTO) {
+      StrategyDecision decision = advise(request, progress);
+      progress.decided(decision);
+      return train(
+          request.with(
+              decision.chosen(),
+              request.hyperparameters().withFrozenBlocks(decision.frozenBlocks())),
+          progress);
+    }
     progress.phase(Phase.PREPARING);
     try (SavedModelBundle bundle =
         SavedModelBundle.load(request.baseVersion().toString(), "serve")) {
-      SignatureDef features =
-          bundle.metaGraphDef().getSignatureDefMap().get(request.featureSignature());
-      if (features == null
-          || features.getInputsCount() != 1
-          || !features.getOutputsMap().containsKey(request.featureOutput())) {
-        throw ServingException.invalid(
-            "the base model has no signature '"
-                + request.featureSignature()
-                + "' with one image"
-                + " input and an output '"
-                + request.featureOutput()
-                + "' to take features from");
-      }
-      String imageAlias = features.getInputsMap().keySet().iterator().next();
-      TensorInfo imageInfo = features.getInputsMap().get(imageAlias);
+      Base base = Base.of(bundle, request);
       Graph graph = bundle.graph();
       Session session = bundle.session();
-      @SuppressWarnings("unchecked")
-      Output<TFloat32> images = (Output<TFloat32>) graph.outputOrThrow(imageInfo.getName());
-      @SuppressWarnings("unchecked")
-      Output<TFloat32> codes =
-          (Output<TFloat32>)
-              graph.outputOrThrow(features.getOutputsMap().get(request.featureOutput()).getName());
+      Output<TFloat32> codes = base.output(request.featureOutput());
       Hyperparameters hp = request.hyperparameters();
       int classes = request.examples().classNames().size();
       int[] labels = request.examples().labels();
@@ -76,22 +72,10 @@ public final class TensorFlowTrainer implements Trainer {
         case FEATURE_EXTRACTOR, EARLIER_LAYER_FEATURES -> {
           TensorData codeValues =
               FeatureExtraction.codes(
-                  session, images, codes, request.examples().images(), progress);
+                  session, base.images(), codes, request.examples().images(), progress);
           head = new NewHead(graph, codes, (int) codeValues.dim(1), classes, hp);
-          Fitter.Stage stage =
-              new Fitter.Stage(
-                  head.trainOp(List.of(head.variables())), new double[] {hp.learningRate()});
-          session.initialize();
           progress.phase(Phase.TRAINING);
-          result =
-              new Fitter(
-                      session,
-                      head,
-                      codes,
-                      codeValues,
-                      labels,
-                      new VariableValues(graph, head.variables()))
-                  .fit(hp, null, stage, progress);
+          result = fitHead(session, graph, head, codeValues, labels, hp, progress);
         }
         case FINE_TUNE -> {
           List<Operand<TFloat32>> tuned =
@@ -102,7 +86,7 @@ public final class TensorFlowTrainer implements Trainer {
                 (int)
                     FeatureExtraction.codes(
                             session,
-                            images,
+                            base.images(),
                             codes,
                             request.examples().images().rows(0, 1),
                             progress)
@@ -126,7 +110,7 @@ public final class TensorFlowTrainer implements Trainer {
               new Fitter(
                       session,
                       head,
-                      images,
+                      base.images(),
                       request.examples().images(),
                       labels,
                       new VariableValues(graph, trained))
@@ -137,8 +121,147 @@ public final class TensorFlowTrainer implements Trainer {
       }
       progress.phase(Phase.EVALUATING);
       progress.phase(Phase.PUBLISHING);
-      export(session, graph, imageAlias, images, features, head, request);
+      export(session, graph, base.imageAlias(), base.images(), base.features(), head, request);
       return result;
+    }
+  }
+
+  private static TrainingResult fitHead(
+      Session session,
+      Graph graph,
+      NewHead head,
+      TensorData codes,
+      int[] labels,
+      Hyperparameters hp,
+      TrainingProgress progress) {
+    Fitter.Stage stage =
+        new Fitter.Stage(head.trainOp(List.of(head.variables())), new double[] {hp.learningRate()});
+    session.initialize();
+    return new Fitter(
+            session,
+            head,
+            head.features,
+            codes,
+            labels,
+            new VariableValues(graph, head.variables()))
+        .fit(hp, null, stage, progress);
+  }
+
+  /**
+   * Measures what {@link Strategy#AUTO} decides on: examples per class, and quick linear probes on
+   * the top-layer and the earlier layer's features.
+   */
+  private static StrategyDecision advise(TrainingRequest request, TrainingProgress progress) {
+    progress.phase(Phase.PREPARING);
+    int[] counts = new int[request.examples().classNames().size()];
+    for (int label : request.examples().labels()) {
+      counts[label]++;
+    }
+    int perClass = Arrays.stream(counts).min().orElse(0);
+    Hyperparameters hp = request.hyperparameters();
+    Hyperparameters probe =
+        new Hyperparameters(
+            PROBE_EPOCHS,
+            hp.batchSize(),
+            hp.learningRate(),
+            hp.baseLearningRate(),
+            0,
+            0,
+            hp.l2(),
+            Math.max(0.2, hp.validationFraction()),
+            3,
+            hp.seed(),
+            ClassifierLoss.SOFTMAX);
+    TrainingProgress quiet =
+        new TrainingProgress() {
+          @Override
+          public void phase(Phase phase) {}
+
+          @Override
+          public void epoch(EpochMetrics metrics, double fractionDone) {}
+
+          @Override
+          public boolean cancelled() {
+            return progress.cancelled();
+          }
+        };
+    try (SavedModelBundle bundle =
+        SavedModelBundle.load(request.baseVersion().toString(), "serve")) {
+      Base base = Base.of(bundle, request);
+      double top = probe(bundle, base, request.featureOutput(), request, probe, quiet);
+      double earlier =
+          request.earlierFeatureOutput() == null
+              ? Double.NaN
+              : probe(bundle, base, request.earlierFeatureOutput(), request, probe, quiet);
+      return StrategyDecision.decide(perClass, top, earlier);
+    }
+  }
+
+  private static double probe(
+      SavedModelBundle bundle,
+      Base base,
+      String output,
+      TrainingRequest request,
+      Hyperparameters probe,
+      TrainingProgress progress) {
+    Output<TFloat32> codes = base.output(output);
+    TensorData values =
+        FeatureExtraction.codes(
+            bundle.session(), base.images(), codes, request.examples().images(), progress);
+    NewHead head =
+        new NewHead(
+            bundle.graph(),
+            codes,
+            (int) values.dim(1),
+            request.examples().classNames().size(),
+            probe);
+    TrainingResult result =
+        fitHead(
+            bundle.session(),
+            bundle.graph(),
+            head,
+            values,
+            request.examples().labels(),
+            probe,
+            progress);
+    return Double.isNaN(result.validationAccuracy())
+        ? result.trainAccuracy()
+        : result.validationAccuracy();
+  }
+
+  /** The base model's feature signature: its image input and its outputs. */
+  private record Base(
+      Graph graph, String imageAlias, Output<TFloat32> images, SignatureDef features) {
+
+    static Base of(SavedModelBundle bundle, TrainingRequest request) {
+      SignatureDef features =
+          bundle.metaGraphDef().getSignatureDefMap().get(request.featureSignature());
+      if (features == null
+          || features.getInputsCount() != 1
+          || !features.getOutputsMap().containsKey(request.featureOutput())) {
+        throw ServingException.invalid(
+            "the base model has no signature '"
+                + request.featureSignature()
+                + "' with one image input and an output '"
+                + request.featureOutput()
+                + "' to take features from");
+      }
+      String imageAlias = features.getInputsMap().keySet().iterator().next();
+      TensorInfo imageInfo = features.getInputsMap().get(imageAlias);
+      @SuppressWarnings("unchecked")
+      Output<TFloat32> images =
+          (Output<TFloat32>) bundle.graph().outputOrThrow(imageInfo.getName());
+      return new Base(bundle.graph(), imageAlias, images, features);
+    }
+
+    @SuppressWarnings("unchecked")
+    Output<TFloat32> output(String name) {
+      TensorInfo info = features.getOutputsMap().get(name);
+      if (info == null) {
+        throw ServingException.invalid(
+            "the base model's features signature has no output '" + name + "'");
+      }
+      return (Output<TFloat32>) graph.outputOrThrow(info.getName());
     }
   }
 

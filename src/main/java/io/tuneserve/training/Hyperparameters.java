@@ -57,6 +57,22 @@ public record Hyperparameters(
     require(patience >= 1, "patience must be at least 1, got " + patience);
   }
 
+  /** These settings with another number of frozen blocks. */
+  public Hyperparameters withFrozenBlocks(int blocks) {
+    return new Hyperparameters(
+        epochs,
+        batchSize,
+        learningRate,
+        baseLearningRate,
+        blocks,
+        headEpochs,
+        l2,
+        validationFraction,
+        patience,
+        seed,
+        classifier);
+  }
+
   private static void require(boolean condition, String message) {
     if (!condition) {
       throw ServingException.invalid(message);

@@ -27,6 +27,7 @@ public final class Job {
   private long baseVersion;
   private long publishedVersion;
   private TrainingResult result;
+  private StrategyDecision decision;
   private final List<Consumer<Snapshot>> listeners = new CopyOnWriteArrayList<>();
 
   Job(
@@ -62,7 +63,8 @@ public final class Job {
       String error,
       long baseVersion,
       long publishedVersion,
-      TrainingResult result) {}
+      TrainingResult result,
+      StrategyDecision decision) {}
 
   public String id() {
     return id;
@@ -108,7 +110,8 @@ public final class Job {
         error,
         baseVersion,
         publishedVersion,
-        result);
+        result,
+        decision);
   }
 
   synchronized JobState state() {
@@ -205,6 +208,13 @@ public final class Job {
     state = JobState.FAILED;
     error = reason;
     finishedAt = now;
+  }
+
+  void decided(StrategyDecision chosen) {
+    synchronized (this) {
+      decision = chosen;
+    }
+    changed();
   }
 
   void cancelled(Instant now) {

@@ -171,6 +171,7 @@ public final class JobManager implements AutoCloseable {
                   baseDirectory,
                   features.signature(),
                   featureOutput(spec.strategy(), features),
+                  features.earlierOutput(),
                   spec.strategy(),
                   examples,
                   spec.hyperparameters(),
@@ -208,7 +209,7 @@ public final class JobManager implements AutoCloseable {
   /** The output of the base's feature signature that a strategy trains on. */
   public static String featureOutput(Strategy strategy, ModelSettings.FeatureSource features) {
     return switch (strategy) {
-      case FEATURE_EXTRACTOR, FINE_TUNE -> features.output();
+      case FEATURE_EXTRACTOR, FINE_TUNE, AUTO -> features.output();
       case EARLIER_LAYER_FEATURES -> {
         if (features.earlierOutput() == null) {
           throw ServingException.invalid(
@@ -224,6 +225,11 @@ public final class JobManager implements AutoCloseable {
       @Override
       public void phase(Phase phase) {
         job.phase(phase, clock.instant());
+      }
+
+      @Override
+      public void decided(StrategyDecision decision) {
+        job.decided(decision);
       }
 
       @Override
@@ -264,7 +270,21 @@ public final class JobManager implements AutoCloseable {
     Map<String, Object> lineage = new LinkedHashMap<>();
     lineage.put("base_model", snapshot.spec().baseModel());
     lineage.put("base_version", Long.toString(baseVersion));
-    lineage.put("strategy", snapshot.spec().strategy().apiName());
+    StrategyDecision decision = snapshot.decision();
+    lineage.put(
+        "strategy",
+        decision == null ? snapshot.spec().strategy().apiName() : decision.chosen().apiName());
+    if (decision != null) {
+      Map<String, Object> chosen = new LinkedHashMap<>();
+      chosen.put("requested", snapshot.spec().strategy().apiName());
+      chosen.put("examples_per_class", decision.examplesPerClass());
+      chosen.put("top_probe_accuracy", decision.topProbeAccuracy());
+      if (!Double.isNaN(decision.earlierProbeAccuracy())) {
+        chosen.put("earlier_probe_accuracy", decision.earlierProbeAccuracy());
+      }
+      chosen.put("reason", decision.reason());
+      lineage.put("decision", chosen);
+    }
     lineage.put("hyperparameters", hyperparameters);
     lineage.put("classes", snapshot.classNames());
     lineage.put("examples", snapshot.examples());

@@ -17,7 +17,12 @@ public enum Strategy {
    * A new classifier, and backpropagation into the pretrained network too: the first blocks stay
    * frozen, the others learn with a smaller learning rate than the new classifier.
    */
-  FINE_TUNE;
+  FINE_TUNE,
+  /**
+   * Chooses among the others from the dataset's size and its measured similarity to the original
+   * data (see {@link StrategyDecision}).
+   */
+  AUTO;
 
   /** The name used in the API, e.g. {@code feature_extractor}. */
   public String apiName() {

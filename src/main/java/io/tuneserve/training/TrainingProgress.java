@@ -4,6 +4,9 @@ package io.tuneserve.training;
 public interface TrainingProgress {
   void phase(Phase phase);
 
+  /** What {@link Strategy#AUTO} chose, and why. */
+  default void decided(StrategyDecision decision) {}
+
   void epoch(EpochMetrics metrics, double fractionDone);
 
   /** True once the job was cancelled; the trainer stops at the next step and throws. */

@@ -152,7 +152,10 @@ class JobsApiTest {
         JSON.readTree(server.get("/v2/models/fashion-groups").body()).at("/parameters/lineage");
     assertThat(lineage.get("base_model").asText()).isEqualTo("fashion-convnet");
     assertThat(lineage.get("base_version").asText()).isEqualTo("1");
-    assertThat(lineage.get("strategy").asText()).isEqualTo("feature_extractor");
+    assertThat(job.at("/decision/size").asText()).isEqualTo("small");
+    assertThat(job.at("/decision/reason").asText()).contains("probe");
+    assertThat(lineage.get("strategy").asText()).isEqualTo(job.at("/decision/chosen").asText());
+    assertThat(lineage.at("/decision/requested").asText()).isEqualTo("auto");
     assertThat(lineage.get("data_sha256").asText()).isEqualTo(queued.get("data_sha256").asText());
     assertThat(lineage.at("/metrics/validation_accuracy").asDouble())
         .isEqualTo(job.at("/result/validation_accuracy").asDouble());

@@ -14,6 +14,7 @@ import io.tuneserve.training.Hyperparameters;
 import io.tuneserve.training.LabelledExamples;
 import io.tuneserve.training.Phase;
 import io.tuneserve.training.Strategy;
+import io.tuneserve.training.StrategyDecision;
 import io.tuneserve.training.TrainingCancelledException;
 import io.tuneserve.training.TrainingProgress;
 import io.tuneserve.training.TrainingRequest;
@@ -164,6 +165,62 @@ class TensorFlowTrainerTest {
   }
 
   @Test
+  void autoMeasuresAndChooses(@TempDir Path dir) {
+    Recorder progress = new Recorder();
+    List<StrategyDecision> decisions = new ArrayList<>();
+    TrainingProgress recording =
+        new TrainingProgress() {
+          @Override
+          public void phase(Phase phase) {
+            progress.phase(phase);
+          }
+
+          @Override
+          public void decided(StrategyDecision decision) {
+            decisions.add(decision);
+          }
+
+          @Override
+          public void epoch(EpochMetrics metrics, double fractionDone) {
+            progress.epoch(metrics, fractionDone);
+          }
+
+          @Override
+          public boolean cancelled() {
+            return false;
+          }
+        };
+    TrainingResult result =
+        train(
+            Strategy.AUTO,
+            examples(2000, 60),
+            Hyperparameters.DEFAULTS,
+            dir.resolve("1"),
+            recording);
+    assertThat(decisions).hasSize(1);
+    StrategyDecision decision = decisions.get(0);
+    assertThat(decision.large()).as("60 examples over 3 classes is small").isFalse();
+    assertThat(decision.topProbeAccuracy()).isBetween(0.0, 1.0);
+    assertThat(decision.earlierProbeAccuracy()).isBetween(0.0, 1.0);
+    assertThat(decision.chosen()).isIn(Strategy.FEATURE_EXTRACTOR, Strategy.EARLIER_LAYER_FEATURES);
+    assertThat(decision.reason()).contains("small", "probe");
+    assertThat(result.epochsRun()).isPositive();
+  }
+
+  @Test
+  void decisionsFollowTheTransferTable() {
+    assertThat(StrategyDecision.decide(20, 0.9, 0.7).chosen())
+        .isEqualTo(Strategy.FEATURE_EXTRACTOR);
+    assertThat(StrategyDecision.decide(20, 0.6, 0.8).chosen())
+        .isEqualTo(Strategy.EARLIER_LAYER_FEATURES);
+    assertThat(StrategyDecision.decide(20, 0.795, 0.8).similar()).as("within a point").isTrue();
+    assertThat(StrategyDecision.decide(500, 0.9, 0.7).chosen()).isEqualTo(Strategy.FINE_TUNE);
+    assertThat(StrategyDecision.decide(500, 0.6, 0.8).chosen()).isEqualTo(Strategy.FINE_TUNE);
+    assertThat(StrategyDecision.decide(20, 0.9, Double.NaN).chosen())
+        .isEqualTo(Strategy.FEATURE_EXTRACTOR);
+  }
+
+  @Test
   void refusesToFreezeEveryBlock(@TempDir Path dir) {
     assertThatThrownBy(
             () ->
@@ -190,6 +247,7 @@ class TensorFlowTrainerTest {
                 TestData.fashionConvnet(),
                 "features",
                 "features",
+                "block2",
                 strategy,
                 examples,
                 hyperparameters,
@@ -232,6 +290,7 @@ class TensorFlowTrainerTest {
                             TestData.fashionConvnet(),
                             "nope",
                             "features",
+                            null,
                             Strategy.FEATURE_EXTRACTOR,
                             examples(0, 10),
                             Hyperparameters.DEFAULTS,
