@@ -8,6 +8,7 @@ import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
 import io.tuneserve.model.TensorSpec;
 import io.tuneserve.repository.ModelNames;
+import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ServedVersion;
 import io.tuneserve.training.ClassifierLoss;
@@ -19,6 +20,7 @@ import io.tuneserve.training.JobSpec;
 import io.tuneserve.training.LabelledExamples;
 import io.tuneserve.training.Strategy;
 import io.tuneserve.training.StrategyDecision;
+import io.tuneserve.training.TrainingRequest;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -275,7 +277,9 @@ final class JobsApi {
     try {
       String signatureKey = served.settings().featureSource().signature();
       SignatureSpec signature = served.signatures().get(signatureKey);
-      String output = JobManager.featureOutput(spec.strategy(), served.settings().featureSource());
+      ModelSettings.FeatureSource source = served.settings().featureSource();
+      String output =
+          TrainingRequest.outputFor(spec.strategy(), source.output(), source.earlierOutput());
       if (signature != null && !signature.outputs().containsKey(output)) {
         throw ServingException.invalid(
             "signature " + signatureKey + " of model " + base + " has no output '" + output + "'");
@@ -399,6 +403,9 @@ final class JobsApi {
         json.writeNumberField("earlier_probe_accuracy", decision.earlierProbeAccuracy());
       }
       json.writeStringField("similarity", decision.similar() ? "similar" : "different");
+      if (!Double.isNaN(decision.fineTuneTrialAccuracy())) {
+        json.writeNumberField("fine_tune_trial_accuracy", decision.fineTuneTrialAccuracy());
+      }
       json.writeStringField("reason", decision.reason());
       json.writeEndObject();
     }

@@ -55,6 +55,31 @@ final class FeatureExtraction {
         io.tuneserve.model.DType.FP32, new long[] {count, dimension}, out.array());
   }
 
+  /** Per-feature mean and inverse standard deviation of {@code [n, dimension]} features. */
+  static NewHead.Standardization standardization(TensorData codes) {
+    int n = Math.toIntExact(codes.dim(0));
+    int dimension = Math.toIntExact(codes.dim(1));
+    java.nio.FloatBuffer values = codes.littleEndian().asFloatBuffer();
+    double[] sum = new double[dimension];
+    double[] squares = new double[dimension];
+    for (int i = 0; i < n; i++) {
+      for (int d = 0; d < dimension; d++) {
+        double v = values.get(i * dimension + d);
+        sum[d] += v;
+        squares[d] += v * v;
+      }
+    }
+    float[] mean = new float[dimension];
+    float[] inverse = new float[dimension];
+    for (int d = 0; d < dimension; d++) {
+      double m = sum[d] / Math.max(1, n);
+      double variance = Math.max(0, squares[d] / Math.max(1, n) - m * m);
+      mean[d] = (float) m;
+      inverse[d] = (float) (1 / (Math.sqrt(variance) + 1e-3));
+    }
+    return new NewHead.Standardization(mean, inverse);
+  }
+
   static void shuffle(int[] values, Random random) {
     for (int i = values.length - 1; i > 0; i--) {
       int j = random.nextInt(i + 1);

@@ -19,7 +19,8 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
 /**
- * A new linear softmax classifier added to a graph on top of a feature tensor, with its loss
+ * A new linear classifier added to a graph on top of a feature tensor (standardised with the
+ * training set's per-feature mean and deviation, kept as constants in the graph), with its loss
  * (cross-entropy plus an L2 penalty on its weights) and momentum training ops for any set of
  * variable groups, each with its own learning rate.
  */
@@ -27,6 +28,7 @@ final class NewHead {
   private static final float MOMENTUM = 0.9f;
 
   final Output<TFloat32> features;
+  private final Operand<TFloat32> standardized;
   final Operand<TFloat32> logits;
   final Operand<TFloat32> probabilities;
   final Placeholder<TInt64> labels;
@@ -42,10 +44,40 @@ final class NewHead {
   /** A training step: running {@code loss} applies one update to every group. */
   record TrainOp(Operand<TFloat32> loss, List<Group> groups) {}
 
-  NewHead(Graph graph, Output<TFloat32> features, int dimension, int classes, Hyperparameters hp) {
+  /** Per-feature shift and scale: {@code (x - mean) * inverseDeviation}. */
+  record Standardization(float[] mean, float[] inverseDeviation) {
+    /**
+     * No change: for fine-tuning, where the features themselves move and the pretrained scale is
+     * what the smaller base learning rate was chosen for.
+     */
+    static Standardization identity(int dimension) {
+      float[] ones = new float[dimension];
+      java.util.Arrays.fill(ones, 1f);
+      return new Standardization(new float[dimension], ones);
+    }
+  }
+
+  NewHead(
+      Graph graph,
+      Output<TFloat32> features,
+      Standardization standardization,
+      int classes,
+      Hyperparameters hp) {
     this.graph = graph;
     this.features = features;
     this.tf = Ops.create(graph).withSubScope(uniqueScope(graph, "new_head"));
+    int dimension = standardization.mean().length;
+    standardized =
+        tf.withName("standardized")
+            .math
+            .mul(
+                tf.math.sub(
+                    features,
+                    tf.constant(
+                        Shape.of(dimension), DataBuffers.of(standardization.mean(), true, false))),
+                tf.constant(
+                    Shape.of(dimension),
+                    DataBuffers.of(standardization.inverseDeviation(), true, false)));
     Ops init = tf.withInitScope();
     weights =
         tf.withName("kernel")
@@ -59,7 +91,7 @@ final class NewHead {
     bias =
         tf.withName("bias")
             .variable(init.zeros(init.constant(new long[] {classes}), TFloat32.class));
-    logits = tf.withName("logits").nn.biasAdd(tf.linalg.matMul(features, weights), bias);
+    logits = tf.withName("logits").nn.biasAdd(tf.linalg.matMul(standardized, weights), bias);
     probabilities = tf.withName("probabilities").nn.softmax(logits);
     labels = tf.withName("labels").placeholder(TInt64.class, Placeholder.shape(Shape.of(-1)));
     Operand<TFloat32> oneHot =
@@ -132,7 +164,7 @@ final class NewHead {
     Operand<TFloat32> b =
         frozen.withName("bias").constant(Shape.of(classes), DataBuffers.of(values[1], true, false));
     Operand<TFloat32> frozenLogits =
-        frozen.withName("logits").nn.biasAdd(frozen.linalg.matMul(features, w), b);
+        frozen.withName("logits").nn.biasAdd(frozen.linalg.matMul(standardized, w), b);
     return new Frozen(frozenLogits, frozen.withName("probabilities").nn.softmax(frozenLogits));
   }
 

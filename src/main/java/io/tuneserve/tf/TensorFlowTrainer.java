@@ -44,6 +44,8 @@ import org.tensorflow.types.TFloat32;
  */
 public final class TensorFlowTrainer implements Trainer {
   private static final int PROBE_EPOCHS = 10;
+  private static final int FINE_TUNE_TRIAL_EPOCHS = 8;
+  private static final int REPEATS = 3;
 
   @Override
   public TrainingResult train(TrainingRequest request, TrainingProgress progress) {
@@ -60,69 +62,82 @@ public final class TensorFlowTrainer implements Trainer {
     try (SavedModelBundle bundle =
         SavedModelBundle.load(request.baseVersion().toString(), "serve")) {
       Base base = Base.of(bundle, request);
-      Graph graph = bundle.graph();
-      Session session = bundle.session();
-      Output<TFloat32> codes = base.output(request.featureOutput());
-      Hyperparameters hp = request.hyperparameters();
-      int classes = request.examples().classNames().size();
-      int[] labels = request.examples().labels();
-      TrainingResult result;
-      NewHead head;
-      switch (request.strategy()) {
-        case FEATURE_EXTRACTOR, EARLIER_LAYER_FEATURES -> {
-          TensorData codeValues =
-              FeatureExtraction.codes(
-                  session, base.images(), codes, request.examples().images(), progress);
-          head = new NewHead(graph, codes, (int) codeValues.dim(1), classes, hp);
-          progress.phase(Phase.TRAINING);
-          result = fitHead(session, graph, head, codeValues, labels, hp, progress);
-        }
-        case FINE_TUNE -> {
-          List<Operand<TFloat32>> tuned =
-              TrainableBlocks.feeding(graph, codes).unfrozen(hp.frozenBlocks());
-          int dimension = (int) codes.shape().get(codes.shape().numDimensions() - 1);
-          if (dimension < 1) {
-            dimension =
-                (int)
-                    FeatureExtraction.codes(
-                            session,
-                            base.images(),
-                            codes,
-                            request.examples().images().rows(0, 1),
-                            progress)
-                        .dim(1);
-          }
-          head = new NewHead(graph, codes, dimension, classes, hp);
-          Fitter.Stage warmUp =
-              hp.headEpochs() > 0
-                  ? new Fitter.Stage(
-                      head.trainOp(List.of(head.variables())), new double[] {hp.learningRate()})
-                  : null;
-          Fitter.Stage full =
-              new Fitter.Stage(
-                  head.trainOp(List.of(head.variables(), tuned)),
-                  new double[] {hp.learningRate(), hp.baseLearningRate()});
-          session.initialize();
-          List<Operand<TFloat32>> trained = new ArrayList<>(head.variables());
-          trained.addAll(tuned);
-          progress.phase(Phase.TRAINING);
-          result =
-              new Fitter(
-                      session,
-                      head,
-                      base.images(),
-                      request.examples().images(),
-                      labels,
-                      new VariableValues(graph, trained))
-                  .fit(hp, warmUp, full, progress);
-        }
-        default ->
-            throw ServingException.invalid("strategy " + request.strategy() + " is not supported");
-      }
+      Trained trained = fit(bundle, base, request, progress);
       progress.phase(Phase.EVALUATING);
       progress.phase(Phase.PUBLISHING);
-      export(session, graph, base.imageAlias(), base.images(), base.features(), head, request);
-      return result;
+      export(
+          bundle.session(),
+          bundle.graph(),
+          base.imageAlias(),
+          base.images(),
+          base.features(),
+          trained.head(),
+          request);
+      return trained.result();
+    }
+  }
+
+  /** A trained classifier in a loaded base graph, not yet exported. */
+  private record Trained(NewHead head, TrainingResult result) {}
+
+  private static Trained fit(
+      SavedModelBundle bundle, Base base, TrainingRequest request, TrainingProgress progress) {
+    Graph graph = bundle.graph();
+    Session session = bundle.session();
+    Output<TFloat32> codes = base.output(request.trainedOutput());
+    Hyperparameters hp = request.hyperparameters();
+    int classes = request.examples().classNames().size();
+    int[] labels = request.examples().labels();
+    switch (request.strategy()) {
+      case FEATURE_EXTRACTOR, EARLIER_LAYER_FEATURES -> {
+        TensorData codeValues =
+            FeatureExtraction.codes(
+                session, base.images(), codes, request.examples().images(), progress);
+        NewHead head =
+            new NewHead(graph, codes, FeatureExtraction.standardization(codeValues), classes, hp);
+        progress.phase(Phase.TRAINING);
+        return new Trained(head, fitHead(session, graph, head, codeValues, labels, hp, progress));
+      }
+      case FINE_TUNE -> {
+        List<Operand<TFloat32>> tuned =
+            TrainableBlocks.feeding(graph, codes).unfrozen(hp.frozenBlocks());
+        int dimension =
+            (int)
+                FeatureExtraction.codes(
+                        session,
+                        base.images(),
+                        codes,
+                        request.examples().images().rows(0, 1),
+                        progress)
+                    .dim(1);
+        NewHead head =
+            new NewHead(graph, codes, NewHead.Standardization.identity(dimension), classes, hp);
+        Fitter.Stage warmUp =
+            hp.headEpochs() > 0
+                ? new Fitter.Stage(
+                    head.trainOp(List.of(head.variables())), new double[] {hp.learningRate()})
+                : null;
+        Fitter.Stage full =
+            new Fitter.Stage(
+                head.trainOp(List.of(head.variables(), tuned)),
+                new double[] {hp.learningRate(), hp.baseLearningRate()});
+        session.initialize();
+        List<Operand<TFloat32>> trained = new ArrayList<>(head.variables());
+        trained.addAll(tuned);
+        progress.phase(Phase.TRAINING);
+        TrainingResult result =
+            new Fitter(
+                    session,
+                    head,
+                    base.images(),
+                    request.examples().images(),
+                    labels,
+                    new VariableValues(graph, trained))
+                .fit(hp, warmUp, full, progress);
+        return new Trained(head, result);
+      }
+      default ->
+          throw ServingException.invalid("strategy " + request.strategy() + " is not supported");
     }
   }
 
@@ -188,15 +203,36 @@ public final class TensorFlowTrainer implements Trainer {
     try (SavedModelBundle bundle =
         SavedModelBundle.load(request.baseVersion().toString(), "serve")) {
       Base base = Base.of(bundle, request);
-      double top = probe(bundle, base, request.featureOutput(), request, probe, quiet);
+      double top = probe(bundle, base, request.topOutput(), request, probe, quiet);
       double earlier =
-          request.earlierFeatureOutput() == null
+          request.earlierOutput() == null
               ? Double.NaN
-              : probe(bundle, base, request.earlierFeatureOutput(), request, probe, quiet);
-      return StrategyDecision.decide(perClass, top, earlier);
+              : probe(bundle, base, request.earlierOutput(), request, probe, quiet);
+      double fineTune = Double.NaN;
+      if (perClass < StrategyDecision.LARGE_PER_CLASS) {
+        Hyperparameters trial =
+            new Hyperparameters(
+                FINE_TUNE_TRIAL_EPOCHS,
+                hp.batchSize(),
+                hp.learningRate(),
+                hp.baseLearningRate(),
+                1,
+                1,
+                hp.l2(),
+                probe.validationFraction(),
+                3,
+                hp.seed(),
+                ClassifierLoss.SOFTMAX);
+        fineTune = fineTuneTrial(request, trial, quiet);
+      }
+      return StrategyDecision.decide(perClass, top, earlier, fineTune);
     }
   }
 
+  /**
+   * Held-out accuracy of a linear classifier on one feature output, averaged over {@link #REPEATS}
+   * random splits (a small validation set alone is too noisy to decide on).
+   */
   private static double probe(
       SavedModelBundle bundle,
       Base base,
@@ -208,22 +244,46 @@ public final class TensorFlowTrainer implements Trainer {
     TensorData values =
         FeatureExtraction.codes(
             bundle.session(), base.images(), codes, request.examples().images(), progress);
-    NewHead head =
-        new NewHead(
-            bundle.graph(),
-            codes,
-            (int) values.dim(1),
-            request.examples().classNames().size(),
-            probe);
-    TrainingResult result =
-        fitHead(
-            bundle.session(),
-            bundle.graph(),
-            head,
-            values,
-            request.examples().labels(),
-            probe,
-            progress);
+    double sum = 0;
+    for (int repeat = 0; repeat < REPEATS; repeat++) {
+      Hyperparameters split = probe.withSeed(probe.seed() + repeat);
+      NewHead head =
+          new NewHead(
+              bundle.graph(),
+              codes,
+              FeatureExtraction.standardization(values),
+              request.examples().classNames().size(),
+              split);
+      sum +=
+          heldOut(
+              fitHead(
+                  bundle.session(),
+                  bundle.graph(),
+                  head,
+                  values,
+                  request.examples().labels(),
+                  split,
+                  progress));
+    }
+    return sum / REPEATS;
+  }
+
+  /** Held-out accuracy of short fine-tuning runs on the same splits as the probes. */
+  private static double fineTuneTrial(
+      TrainingRequest request, Hyperparameters trial, TrainingProgress progress) {
+    double sum = 0;
+    for (int repeat = 0; repeat < REPEATS; repeat++) {
+      TrainingRequest attempt =
+          request.with(Strategy.FINE_TUNE, trial.withSeed(trial.seed() + repeat));
+      try (SavedModelBundle bundle =
+          SavedModelBundle.load(request.baseVersion().toString(), "serve")) {
+        sum += heldOut(fit(bundle, Base.of(bundle, attempt), attempt, progress).result());
+      }
+    }
+    return sum / REPEATS;
+  }
+
+  private static double heldOut(TrainingResult result) {
     return Double.isNaN(result.validationAccuracy())
         ? result.trainAccuracy()
         : result.validationAccuracy();
@@ -238,12 +298,12 @@ public final class TensorFlowTrainer implements Trainer {
           bundle.metaGraphDef().getSignatureDefMap().get(request.featureSignature());
       if (features == null
           || features.getInputsCount() != 1
-          || !features.getOutputsMap().containsKey(request.featureOutput())) {
+          || !features.getOutputsMap().containsKey(request.topOutput())) {
         throw ServingException.invalid(
             "the base model has no signature '"
                 + request.featureSignature()
                 + "' with one image input and an output '"
-                + request.featureOutput()
+                + request.topOutput()
                 + "' to take features from");
       }
       String imageAlias = features.getInputsMap().keySet().iterator().next();

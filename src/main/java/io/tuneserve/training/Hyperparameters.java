@@ -57,6 +57,22 @@ public record Hyperparameters(
     require(patience >= 1, "patience must be at least 1, got " + patience);
   }
 
+  /** These settings with another seed (another split and initialisation). */
+  public Hyperparameters withSeed(long other) {
+    return new Hyperparameters(
+        epochs,
+        batchSize,
+        learningRate,
+        baseLearningRate,
+        frozenBlocks,
+        headEpochs,
+        l2,
+        validationFraction,
+        patience,
+        other,
+        classifier);
+  }
+
   /** These settings with another number of frozen blocks. */
   public Hyperparameters withFrozenBlocks(int blocks) {
     return new Hyperparameters(

@@ -170,7 +170,7 @@ public final class JobManager implements AutoCloseable {
               new TrainingRequest(
                   baseDirectory,
                   features.signature(),
-                  featureOutput(spec.strategy(), features),
+                  features.output(),
                   features.earlierOutput(),
                   spec.strategy(),
                   examples,
@@ -204,20 +204,6 @@ public final class JobManager implements AutoCloseable {
         deleteTree(staging);
       }
     }
-  }
-
-  /** The output of the base's feature signature that a strategy trains on. */
-  public static String featureOutput(Strategy strategy, ModelSettings.FeatureSource features) {
-    return switch (strategy) {
-      case FEATURE_EXTRACTOR, FINE_TUNE, AUTO -> features.output();
-      case EARLIER_LAYER_FEATURES -> {
-        if (features.earlierOutput() == null) {
-          throw ServingException.invalid(
-              "the base model's model.yaml names no features.earlier_output to train on");
-        }
-        yield features.earlierOutput();
-      }
-    };
   }
 
   private TrainingProgress progressOf(Job job) {
@@ -281,6 +267,9 @@ public final class JobManager implements AutoCloseable {
       chosen.put("top_probe_accuracy", decision.topProbeAccuracy());
       if (!Double.isNaN(decision.earlierProbeAccuracy())) {
         chosen.put("earlier_probe_accuracy", decision.earlierProbeAccuracy());
+      }
+      if (!Double.isNaN(decision.fineTuneTrialAccuracy())) {
+        chosen.put("fine_tune_trial_accuracy", decision.fineTuneTrialAccuracy());
       }
       chosen.put("reason", decision.reason());
       lineage.put("decision", chosen);

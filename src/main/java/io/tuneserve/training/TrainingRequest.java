@@ -1,5 +1,6 @@
 package io.tuneserve.training;
 
+import io.tuneserve.model.ServingException;
 import java.nio.file.Path;
 
 /**
@@ -7,15 +8,15 @@ import java.nio.file.Path;
  *
  * @param baseVersion the base model's version directory
  * @param featureSignature the base signature that gives the CNN codes
- * @param featureOutput that signature's output the new classifier sits on
- * @param earlierFeatureOutput that signature's output from an earlier block, or null
+ * @param topOutput that signature's output of top-layer CNN codes
+ * @param earlierOutput that signature's output from an earlier block, or null
  * @param output where to write the new SavedModel (must not exist)
  */
 public record TrainingRequest(
     Path baseVersion,
     String featureSignature,
-    String featureOutput,
-    String earlierFeatureOutput,
+    String topOutput,
+    String earlierOutput,
     Strategy strategy,
     LabelledExamples examples,
     Hyperparameters hyperparameters,
@@ -24,13 +25,23 @@ public record TrainingRequest(
   /** The same request with another strategy and hyperparameters. */
   public TrainingRequest with(Strategy other, Hyperparameters changed) {
     return new TrainingRequest(
-        baseVersion,
-        featureSignature,
-        featureOutput,
-        earlierFeatureOutput,
-        other,
-        examples,
-        changed,
-        output);
+        baseVersion, featureSignature, topOutput, earlierOutput, other, examples, changed, output);
+  }
+
+  /** The output the strategy's new classifier sits on. */
+  public String trainedOutput() {
+    return outputFor(strategy, topOutput, earlierOutput);
+  }
+
+  /** The one rule: the earlier layer for {@link Strategy#EARLIER_LAYER_FEATURES}, else the top. */
+  public static String outputFor(Strategy strategy, String topOutput, String earlierOutput) {
+    if (strategy != Strategy.EARLIER_LAYER_FEATURES) {
+      return topOutput;
+    }
+    if (earlierOutput == null) {
+      throw ServingException.invalid(
+          "the base model's model.yaml names no features.earlier_output to train on");
+    }
+    return earlierOutput;
   }
 }

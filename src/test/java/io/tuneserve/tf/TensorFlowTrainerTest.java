@@ -202,21 +202,27 @@ class TensorFlowTrainerTest {
     assertThat(decision.large()).as("60 examples over 3 classes is small").isFalse();
     assertThat(decision.topProbeAccuracy()).isBetween(0.0, 1.0);
     assertThat(decision.earlierProbeAccuracy()).isBetween(0.0, 1.0);
-    assertThat(decision.chosen()).isIn(Strategy.FEATURE_EXTRACTOR, Strategy.EARLIER_LAYER_FEATURES);
+    assertThat(decision.fineTuneTrialAccuracy()).isBetween(0.0, 1.0);
     assertThat(decision.reason()).contains("small", "probe");
     assertThat(result.epochsRun()).isPositive();
   }
 
   @Test
   void decisionsFollowTheTransferTable() {
-    assertThat(StrategyDecision.decide(20, 0.9, 0.7).chosen())
+    assertThat(StrategyDecision.decide(20, 0.9, 0.7, 0.85).chosen())
         .isEqualTo(Strategy.FEATURE_EXTRACTOR);
-    assertThat(StrategyDecision.decide(20, 0.6, 0.8).chosen())
+    assertThat(StrategyDecision.decide(20, 0.6, 0.8, 0.75).chosen())
         .isEqualTo(Strategy.EARLIER_LAYER_FEATURES);
-    assertThat(StrategyDecision.decide(20, 0.795, 0.8).similar()).as("within a point").isTrue();
-    assertThat(StrategyDecision.decide(500, 0.9, 0.7).chosen()).isEqualTo(Strategy.FINE_TUNE);
-    assertThat(StrategyDecision.decide(500, 0.6, 0.8).chosen()).isEqualTo(Strategy.FINE_TUNE);
-    assertThat(StrategyDecision.decide(20, 0.9, Double.NaN).chosen())
+    assertThat(StrategyDecision.decide(20, 0.795, 0.8, 0.7).similar())
+        .as("within a point")
+        .isTrue();
+    StrategyDecision overfitFree = StrategyDecision.decide(20, 0.8, 0.7, 0.9);
+    assertThat(overfitFree.chosen()).isEqualTo(Strategy.FINE_TUNE);
+    assertThat(overfitFree.frozenBlocks()).isEqualTo(1);
+    assertThat(StrategyDecision.decide(500, 0.9, 0.7, Double.NaN).chosen())
+        .isEqualTo(Strategy.FINE_TUNE);
+    assertThat(StrategyDecision.decide(500, 0.6, 0.8, Double.NaN).frozenBlocks()).isZero();
+    assertThat(StrategyDecision.decide(20, 0.9, Double.NaN, Double.NaN).chosen())
         .isEqualTo(Strategy.FEATURE_EXTRACTOR);
   }
 

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The four transfer-learning scenarios (small/large x similar/different) with every strategy and
+# auto, on Fashion-MNIST (apt-get install -y dataset-fashion-mnist) and handwritten digits.
+# Writes load-tests/results/scenarios.md. A few minutes on two cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source load-tests/classpath.sh
+java -Dvertx.disableDnsResolver=true -cp "$BENCH_CP" io.tuneserve.bench.TransferScenarios "$@"

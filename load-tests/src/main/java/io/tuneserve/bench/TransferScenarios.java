@@ -1,0 +1,257 @@
+package io.tuneserve.bench;
+
+import io.tuneserve.data.FashionMnist;
+import io.tuneserve.data.LabelledImages;
+import io.tuneserve.model.LoadedModel;
+import io.tuneserve.model.TensorData;
+import io.tuneserve.tf.TensorFlowTrainer;
+import io.tuneserve.tf.TfModelLoader;
+import io.tuneserve.tf.TfRuntimeOptions;
+import io.tuneserve.tf.zoo.ConvNetTrainer;
+import io.tuneserve.training.ClassifierLoss;
+import io.tuneserve.training.EpochMetrics;
+import io.tuneserve.training.Hyperparameters;
+import io.tuneserve.training.LabelledExamples;
+import io.tuneserve.training.Phase;
+import io.tuneserve.training.Strategy;
+import io.tuneserve.training.StrategyDecision;
+import io.tuneserve.training.TrainingProgress;
+import io.tuneserve.training.TrainingRequest;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * The four transfer-learning scenarios of the CS231n notes on real data, each trained with every
+ * strategy and with {@code auto}:
+ *
+ * <ul>
+ *   <li>base: the zoo ConvNet pretrained on Fashion-MNIST classes 0-4 (tops, trousers, dresses,
+ *       coats) only;
+ *   <li>similar target: Fashion-MNIST classes 5-9 (sandals, shirts, sneakers, bags, ankle boots),
+ *       which the base never saw but which are photographs of the same kind;
+ *   <li>very different target: handwritten digits 0-9 (UCI optical digits, 8x8 counts of ink in
+ *       4x4 blocks, upsampled to 28x28 and scaled to [0, 1]): strokes, not garments;
+ *   <li>small = 20 (similar) or 10 (different) labelled images per class; large = 1000 or 120.
+ * </ul>
+ *
+ * Prints a markdown table of held-out accuracy and training time per strategy, and whether auto
+ * chose the best strategy or one within a point of it.
+ */
+public final class TransferScenarios {
+  private static final List<String> DIGITS = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+
+  private record Scenario(String name, LabelledExamples train, LabelledExamples test) {}
+
+  private record Row(String scenario, String strategy, int examples, double accuracy, double seconds, String note) {}
+
+  public static void main(String[] args) throws Exception {
+    Path work = Files.createTempDirectory("tuneserve-scenarios");
+    FashionMnist fashion = new FashionMnist(FashionMnist.DEFAULT_DIRECTORY);
+    LabelledImages fashionTrain = fashion.train();
+    LabelledImages fashionTest = fashion.test();
+
+    Path base = work.resolve("base/1");
+    long start = System.nanoTime();
+    double baseAccuracy;
+    try (ConvNetTrainer trainer = new ConvNetTrainer(5, 42)) {
+      trainer.train(select(fashionTrain, 0, 5, Integer.MAX_VALUE), new ConvNetTrainer.Settings(2, 64, 0.01f, 42), r -> {});
+      baseAccuracy = trainer.accuracy(select(fashionTest, 0, 5, Integer.MAX_VALUE));
+      trainer.export(base);
+    }
+    System.out.printf(
+        Locale.ROOT, "base: classes 0-4, test accuracy %.4f, %.0f s%n", baseAccuracy, (System.nanoTime() - start) / 1e9);
+
+    LabelledImages digits = digits(Path.of(args.length > 0 ? args[0] : "load-tests/data/digits.csv.gz"));
+    List<Scenario> scenarios =
+        List.of(
+            new Scenario("small, similar", examples(select(fashionTrain, 5, 10, 20)), examples(select(fashionTest, 5, 10, 400))),
+            new Scenario("large, similar", examples(select(fashionTrain, 5, 10, 1000)), examples(select(fashionTest, 5, 10, 400))),
+            new Scenario("small, different", digitExamples(digits, 0, 10), digitExamples(digits, 120, 1000)),
+            new Scenario("large, different", digitExamples(digits, 0, 120), digitExamples(digits, 120, 1000)));
+
+    List<Row> rows = new ArrayList<>();
+    List<String> verdicts = new ArrayList<>();
+    for (Scenario scenario : scenarios) {
+      Map<Strategy, Double> accuracy = new java.util.EnumMap<>(Strategy.class);
+      for (Strategy strategy : Strategy.values()) {
+        StrategyDecision[] decision = new StrategyDecision[1];
+        Path output = work.resolve(scenario.name().replace(", ", "-") + "-" + strategy.apiName());
+        Hyperparameters hp =
+            strategy == Strategy.FINE_TUNE
+                ? new Hyperparameters(12, 32, 0.05, 0.005, 0, 2, 1e-4, 0.2, 4, 7, ClassifierLoss.SOFTMAX)
+                : new Hyperparameters(40, 32, 0.05, 0.005, 0, 2, 1e-4, 0.2, 6, 7, ClassifierLoss.SOFTMAX);
+        long began = System.nanoTime();
+        new TensorFlowTrainer()
+            .train(
+                new TrainingRequest(base, "features", "features", "block2", strategy, scenario.train(), hp, output),
+                new TrainingProgress() {
+                  @Override
+                  public void phase(Phase phase) {}
+
+                  @Override
+                  public void decided(StrategyDecision chosen) {
+                    decision[0] = chosen;
+                  }
+
+                  @Override
+                  public void epoch(EpochMetrics metrics, double fractionDone) {}
+
+                  @Override
+                  public boolean cancelled() {
+                    return false;
+                  }
+                });
+        double seconds = (System.nanoTime() - began) / 1e9;
+        double testAccuracy = evaluate(output, scenario.test());
+        accuracy.put(strategy, testAccuracy);
+        String note =
+            decision[0] == null
+                ? ""
+                : "chose " + decision[0].chosen().apiName() + ": " + decision[0].reason();
+        rows.add(new Row(scenario.name(), strategy.apiName(), scenario.train().count(), testAccuracy, seconds, note));
+        System.out.printf(Locale.ROOT, "%-17s %-23s %.4f %6.1f s %s%n", scenario.name(), strategy.apiName(), testAccuracy, seconds, note);
+      }
+      double best =
+          accuracy.entrySet().stream()
+              .filter(e -> e.getKey() != Strategy.AUTO)
+              .mapToDouble(Map.Entry::getValue)
+              .max()
+              .orElse(0);
+      double auto = accuracy.get(Strategy.AUTO);
+      verdicts.add(
+          String.format(
+              Locale.ROOT,
+              "| %s | %.4f | %.4f | %s |",
+              scenario.name(), best, auto, auto >= best - 0.01 ? "yes" : "**no**"));
+    }
+
+    StringBuilder md = new StringBuilder();
+    md.append(String.format(Locale.ROOT, "Base: fashion ConvNet pretrained on Fashion-MNIST classes 0-4 (2 epochs, test accuracy %.4f).%n%n", baseAccuracy));
+    md.append("| scenario | examples | strategy | held-out accuracy | training time (s) | auto's decision |\n|---|---|---|---|---|---|\n");
+    for (Row row : rows) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %d | %s | %.4f | %.1f | %s |%n",
+              row.scenario(), row.examples(), row.strategy(), row.accuracy(), row.seconds(), row.note()));
+    }
+    md.append("\n| scenario | best strategy's accuracy | auto's accuracy | auto within a point |\n|---|---|---|---|\n");
+    verdicts.forEach(v -> md.append(v).append('\n'));
+    System.out.println();
+    System.out.println(md);
+    Files.createDirectories(Path.of("load-tests/results"));
+    Files.writeString(Path.of("load-tests/results/scenarios.md"), md.toString());
+  }
+
+  /** Images of classes [from, to), at most {@code perClass} of each, relabelled from 0. */
+  private static LabelledImages select(LabelledImages all, int from, int to, int perClass) {
+    int[] taken = new int[10];
+    List<Integer> chosen = new ArrayList<>();
+    for (int i = 0; i < all.count(); i++) {
+      int label = all.labels()[i];
+      if (label >= from && label < to && taken[label] < perClass) {
+        taken[label]++;
+        chosen.add(i);
+      }
+    }
+    float[] pixels = new float[chosen.size() * all.imageSize()];
+    int[] labels = new int[chosen.size()];
+    for (int i = 0; i < chosen.size(); i++) {
+      System.arraycopy(all.pixels(), chosen.get(i) * all.imageSize(), pixels, i * all.imageSize(), all.imageSize());
+      labels[i] = all.labels()[chosen.get(i)] - from;
+    }
+    return new LabelledImages(chosen.size(), all.height(), all.width(), pixels, labels);
+  }
+
+  private static LabelledExamples examples(LabelledImages images) {
+    List<String> names = FashionMnist.LABELS.subList(5, 10);
+    return new LabelledExamples(
+        TensorData.ofFloats(new long[] {images.count(), 28, 28, 1}, images.pixels()), images.labels(), names);
+  }
+
+  /** Digits whose index within their class is in [from, from + count). */
+  private static LabelledExamples digitExamples(LabelledImages digits, int from, int count) {
+    int[] seen = new int[10];
+    List<Integer> chosen = new ArrayList<>();
+    for (int i = 0; i < digits.count(); i++) {
+      int label = digits.labels()[i];
+      if (seen[label] >= from && seen[label] < from + count) {
+        chosen.add(i);
+      }
+      seen[label]++;
+    }
+    float[] pixels = new float[chosen.size() * 784];
+    int[] labels = new int[chosen.size()];
+    for (int i = 0; i < chosen.size(); i++) {
+      System.arraycopy(digits.pixels(), chosen.get(i) * 784, pixels, i * 784, 784);
+      labels[i] = digits.labels()[chosen.get(i)];
+    }
+    return new LabelledExamples(TensorData.ofFloats(new long[] {chosen.size(), 28, 28, 1}, pixels), labels, DIGITS);
+  }
+
+  /** The UCI digits, each 8x8 image upsampled to 28x28 (bilinear) and scaled to [0, 1]. */
+  private static LabelledImages digits(Path csv) throws Exception {
+    List<float[]> images = new ArrayList<>();
+    List<Integer> labels = new ArrayList<>();
+    try (BufferedReader lines =
+        new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(csv)), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = lines.readLine()) != null) {
+        String[] values = line.split(",", -1);
+        BufferedImage small = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
+        for (int p = 0; p < 64; p++) {
+          small.getRaster().setSample(p % 8, p / 8, 0, Math.round(Integer.parseInt(values[p].trim()) * 255f / 16));
+        }
+        BufferedImage large = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+        Graphics2D g = large.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(small, 0, 0, 28, 28, null);
+        g.dispose();
+        float[] pixels = new float[784];
+        for (int p = 0; p < 784; p++) {
+          pixels[p] = large.getRaster().getSample(p % 28, p / 28, 0) / 255f;
+        }
+        images.add(pixels);
+        labels.add(Integer.parseInt(values[64].trim()));
+      }
+    }
+    float[] all = new float[images.size() * 784];
+    for (int i = 0; i < images.size(); i++) {
+      System.arraycopy(images.get(i), 0, all, i * 784, 784);
+    }
+    return new LabelledImages(images.size(), 28, 28, all, labels.stream().mapToInt(Integer::intValue).toArray());
+  }
+
+  private static double evaluate(Path model, LabelledExamples test) throws Exception {
+    try (LoadedModel loaded = new TfModelLoader(TfRuntimeOptions.defaults()).load(model)) {
+      TensorData probabilities =
+          loaded.run("serving_default", Map.of("images", test.images()), Set.of("probabilities")).get("probabilities");
+      int classes = (int) probabilities.dim(1);
+      int correct = 0;
+      for (int i = 0; i < test.count(); i++) {
+        int best = 0;
+        for (int c = 1; c < classes; c++) {
+          if (probabilities.doubleAt(i * classes + c) > probabilities.doubleAt(i * classes + best)) {
+            best = c;
+          }
+        }
+        if (best == test.labels()[i]) {
+          correct++;
+        }
+      }
+      return correct / (double) test.count();
+    }
+  }
+}
