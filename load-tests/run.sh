@@ -7,8 +7,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source load-tests/classpath.sh
-cores=$(nproc)
-client_cores="1-$((cores - 1))"
-[ "$cores" -gt 1 ] || client_cores=0
-exec taskset -c "$client_cores" java -Dvertx.disableDnsResolver=true -cp "$BENCH_CP" \
+exec taskset -c "$CLIENT_CORES" java -Dvertx.disableDnsResolver=true -cp "$BENCH_CP" \
   io.tuneserve.bench.Harness --server-cores 0 "$@"

@@ -54,11 +54,13 @@ public record ServerConfig(
   public record Training(
       @JsonProperty("max_concurrent_jobs") int maxConcurrentJobs,
       @JsonProperty("max_queued_jobs") int maxQueuedJobs,
-      @JsonProperty("max_examples") int maxExamples) {
+      @JsonProperty("max_examples") int maxExamples,
+      @JsonProperty("inference_yield") double inferenceYield) {
     public Training {
       check(maxConcurrentJobs >= 1, "training.max_concurrent_jobs must be at least 1");
       check(maxQueuedJobs >= 1, "training.max_queued_jobs must be at least 1");
       check(maxExamples >= 2, "training.max_examples must be at least 2");
+      check(inferenceYield >= 0, "training.inference_yield must not be negative");
     }
   }
 

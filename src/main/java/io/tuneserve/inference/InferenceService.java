@@ -14,6 +14,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The one path every inference request takes, whatever its protocol: find the version, decode and
@@ -21,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class InferenceService {
   private final ModelManager manager;
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   public InferenceService(ModelManager manager) {
     this.manager = manager;
@@ -34,6 +36,7 @@ public final class InferenceService {
     } catch (ServingException e) {
       return CompletableFuture.failedFuture(e);
     }
+    inFlight.incrementAndGet();
     try {
       DecodedRequest request = decoder.decode(served);
       SignatureSpec signature = served.signature(request.signature());
@@ -42,11 +45,21 @@ public final class InferenceService {
       return served
           .run(signature, request.inputs(), outputs)
           .thenApply(values -> new InferenceResult(served, signature, request, values))
-          .whenComplete((result, error) -> served.release());
+          .whenComplete(
+              (result, error) -> {
+                served.release();
+                inFlight.decrementAndGet();
+              });
     } catch (RuntimeException e) {
       served.release();
+      inFlight.decrementAndGet();
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /** Requests being decoded or run right now. */
+  public int inFlight() {
+    return inFlight.get();
   }
 
   private static void checkInputs(

@@ -49,6 +49,7 @@ public final class TuneServer implements AutoCloseable {
   private final ThreadPoolExecutor unbatched;
   private final ModelManager manager;
   private final JobManager jobs;
+  private final InferenceService inference;
   private final Vertx vertx;
   private volatile int port = -1;
 
@@ -89,6 +90,7 @@ public final class TuneServer implements AutoCloseable {
             unbatched,
             runnerOptions,
             Clock.SYSTEM);
+    this.inference = new InferenceService(manager);
     this.jobs =
         new JobManager(
             new TensorFlowTrainer(),
@@ -96,6 +98,8 @@ public final class TuneServer implements AutoCloseable {
             repository,
             config.training().maxConcurrentJobs(),
             config.training().maxQueuedJobs(),
+            () -> inference.inFlight() > 0,
+            config.training().inferenceYield(),
             java.time.Clock.systemUTC());
     int eventLoops = config.http().eventLoops() > 0 ? config.http().eventLoops() : cores;
     this.vertx =
@@ -133,7 +137,6 @@ public final class TuneServer implements AutoCloseable {
             http.maxImagePixels(),
             http.websocketMaxInFlight(),
             config.training().maxExamples());
-    InferenceService inference = new InferenceService(manager);
     String version = serverVersion();
     HttpVerticle[] first = new HttpVerticle[1];
     int instances =

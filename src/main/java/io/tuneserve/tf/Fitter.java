@@ -76,10 +76,12 @@ final class Fitter {
         if (progress.cancelled()) {
           throw new TrainingCancelledException();
         }
+        long stepStart = System.nanoTime();
         lossSum +=
             step(
                 stage,
                 Arrays.copyOfRange(train, from, Math.min(train.length, from + hp.batchSize())));
+        progress.stepDone(System.nanoTime() - stepStart);
         steps++;
       }
       epochsRun = epoch;

@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
@@ -48,10 +49,15 @@ public final class JobManager implements AutoCloseable {
   private final Clock clock;
   private final ThreadPoolExecutor pool;
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+  private final BooleanSupplier inferenceBusy;
+  private final double inferenceYield;
 
   /**
    * @param concurrentJobs jobs trained at once
    * @param queuedJobs jobs waiting beyond those; more are refused as overload
+   * @param inferenceBusy whether inference requests are in flight
+   * @param inferenceYield while they are, each training step is followed by a pause of this many
+   *     times its duration, so inference keeps its latency (0: never pause)
    */
   public JobManager(
       Trainer trainer,
@@ -59,11 +65,15 @@ public final class JobManager implements AutoCloseable {
       ModelRepository repository,
       int concurrentJobs,
       int queuedJobs,
+      BooleanSupplier inferenceBusy,
+      double inferenceYield,
       Clock clock) {
     this.trainer = trainer;
     this.models = models;
     this.repository = repository;
     this.clock = clock;
+    this.inferenceBusy = inferenceBusy;
+    this.inferenceYield = inferenceYield;
     this.pool =
         new ThreadPoolExecutor(
             concurrentJobs,
@@ -226,6 +236,17 @@ public final class JobManager implements AutoCloseable {
       @Override
       public boolean cancelled() {
         return job.cancelRequested();
+      }
+
+      @Override
+      public void stepDone(long nanos) {
+        if (inferenceYield > 0 && inferenceBusy.getAsBoolean()) {
+          try {
+            TimeUnit.NANOSECONDS.sleep((long) (nanos * inferenceYield));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
       }
     };
   }

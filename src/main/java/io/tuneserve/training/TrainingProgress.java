@@ -9,6 +9,9 @@ public interface TrainingProgress {
 
   void epoch(EpochMetrics metrics, double fractionDone);
 
+  /** Called after every training step with its duration; may pause to let inference run. */
+  default void stepDone(long nanos) {}
+
   /** True once the job was cancelled; the trainer stops at the next step and throws. */
   boolean cancelled();
 }
