@@ -10,7 +10,6 @@ import io.tuneserve.model.TensorData;
 import io.tuneserve.model.TensorSpec;
 import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.serving.ModelView;
-import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -55,9 +54,7 @@ final class ImageApi {
       throw ServingException.invalid("the body is empty; send the PNG or JPEG bytes as the body");
     }
     byte[] image = body.getBytes();
-    Future.fromCompletionStage(
-            inference.infer(model, version, view -> decode(view, image)),
-            ctx.vertx().getOrCreateContext())
+    Calls.start(ctx, true, () -> inference.infer(model, version, view -> decode(view, image)))
         .map(result -> encode(result, topK))
         .onSuccess(reply -> Replies.send(ctx, 200, reply))
         .onFailure(ctx::fail);

@@ -18,7 +18,6 @@ import io.tuneserve.serving.ModelView;
 import io.tuneserve.serving.ServedVersion;
 import io.tuneserve.serving.VersionState;
 import io.tuneserve.serving.VersionStatus;
-import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
@@ -178,18 +177,45 @@ final class TfServingApi {
     }
     String signature =
         signatureName == null ? SignatureSpec.DEFAULT_KEY : signatureName.textValue();
-    Future.fromCompletionStage(
-            inference.infer(
-                model,
-                version,
-                view ->
-                    hasInstances
-                        ? decodeRows(view, signature, body.get("instances"))
-                        : decodeColumns(view, signature, body.get("inputs"))),
-            ctx.vertx().getOrCreateContext())
+    Calls.start(
+            ctx,
+            needsTree(body),
+            () ->
+                inference.infer(
+                    model,
+                    version,
+                    view ->
+                        hasInstances
+                            ? decodeRows(view, signature, body.get("instances"))
+                            : decodeColumns(view, signature, body.get("inputs"))))
         .map(result -> Replies.encode(json -> writePrediction(json, result, hasInstances)))
         .onSuccess(reply -> Replies.send(ctx, 200, reply))
         .onFailure(ctx::fail);
+  }
+
+  /** True unless the tensor values were streamed into numeric arrays (e.g. b64 images). */
+  private static boolean needsTree(JsonNode body) {
+    for (String field : List.of("instances", "inputs")) {
+      JsonNode value = body.get(field);
+      if (value == null) {
+        continue;
+      }
+      if (value.isObject() && !value.has("b64")) {
+        for (JsonNode column : value) {
+          if (!isNumericArray(column)) {
+            return true;
+          }
+        }
+      } else if (!isNumericArray(value)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isNumericArray(JsonNode value) {
+    JsonArray array = JsonBodies.streamedArray(value);
+    return array != null && array.isNumeric();
   }
 
   private DecodedRequest decodeRows(ModelView view, String signatureKey, JsonNode instances) {
