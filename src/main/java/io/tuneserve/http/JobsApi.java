@@ -132,10 +132,14 @@ final class JobsApi {
 
   private void submit(RoutingContext ctx) {
     byte[] bytes = RawBody.of(ctx).getBytes();
-    JsonNode body = JsonBodies.parseObject(bytes, 0, bytes.length);
+    String contentType = ctx.request().getHeader("content-type");
     ctx.vertx()
         .executeBlocking(
             () -> {
+              JsonNode body =
+                  MultipartJobs.isMultipart(contentType)
+                      ? MultipartJobs.toJson(contentType, bytes)
+                      : JsonBodies.parseObject(bytes, 0, bytes.length);
               JobSpec spec = spec(body);
               return jobs.submit(spec, examples(body, spec));
             })

@@ -331,6 +331,78 @@ class JobsApiTest {
     assertThat(JSON.readTree(response.body()).get("error").asText()).contains(message);
   }
 
+  private static byte[] form(String boundary, String job, Map<String, String> files)
+      throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    if (job != null) {
+      out.write(
+          ("--"
+                  + boundary
+                  + "\r\nContent-Disposition: form-data; name=\"job\"\r\n\r\n"
+                  + job
+                  + "\r\n")
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    for (Map.Entry<String, String> file : files.entrySet()) {
+      String label = file.getValue();
+      out.write(
+          ("--"
+                  + boundary
+                  + "\r\nContent-Disposition: form-data; name=\""
+                  + label
+                  + "\"; filename=\""
+                  + file.getKey()
+                  + "\"\r\nContent-Type: image/png\r\n\r\n")
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.write(io.tuneserve.testing.TestData.bytes("images/" + file.getKey()));
+      out.write("\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    out.write(("--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return out.toByteArray();
+  }
+
+  @Test
+  void acceptsAMultipartFormOfLabelledImageFiles() throws Exception {
+    Map<String, String> files = new java.util.LinkedHashMap<>();
+    for (String shoe : List.of("sandal.png", "sneaker.png", "ankle-boot.png")) {
+      files.put(shoe, "footwear");
+    }
+    for (String other : List.of("bag.png", "dress.png", "coat.png", "tshirt.png", "trouser.png")) {
+      files.put(other, "other");
+    }
+    String boundary = "tuneserve-test-boundary";
+    byte[] body =
+        form(
+            boundary,
+            "{\"base_model\": \"fashion-convnet\", \"target_model\": \"footwear-form\","
+                + " \"strategy\": \"feature_extractor\", \"hyperparameters\": {\"validation_fraction\": 0}}",
+            files);
+    HttpResponse<byte[]> submitted =
+        server.post(
+            "/v1/jobs", body, Map.of("content-type", "multipart/form-data; boundary=" + boundary));
+    assertThat(submitted.statusCode()).as(new String(submitted.body())).isEqualTo(202);
+    JsonNode queued = JSON.readTree(submitted.body());
+    assertThat(queued.get("classes").toString()).isEqualTo("[\"footwear\",\"other\"]");
+    assertThat(queued.get("examples").asInt()).isEqualTo(8);
+    JsonNode job = awaitFinal(queued.get("id").asText());
+    assertThat(job.get("state").asText()).isEqualTo("SUCCEEDED");
+    HttpResponse<byte[]> reply =
+        server.post(
+            "/v1/models/footwear-form:classify-image",
+            io.tuneserve.testing.TestData.bytes("images/sneaker.png"),
+            Map.of("content-type", "image/png"));
+    assertThat(JSON.readTree(reply.body()).at("/predictions/0/label").asText())
+        .isEqualTo("footwear");
+
+    HttpResponse<byte[]> noJob =
+        server.post(
+            "/v1/jobs",
+            form(boundary, null, files),
+            Map.of("content-type", "multipart/form-data; boundary=" + boundary));
+    assertThat(noJob.statusCode()).isEqualTo(400);
+    assertThat(new String(noJob.body())).contains("needs a 'job' field");
+  }
+
   @Test
   void unknownJobsAreNotFound() throws Exception {
     assertThat(server.get("/v1/jobs/nope").statusCode()).isEqualTo(404);
