@@ -3,6 +3,7 @@ package io.tuneserve.http;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tuneserve.image.ImageDecoder;
+import io.tuneserve.model.ErrorKind;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
@@ -29,9 +30,16 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Fine-tuning jobs: {@code POST /v1/jobs} starts one from labelled images, {@code GET
@@ -173,9 +181,7 @@ final class JobsApi {
                           "unknown strategy "
                               + strategyNode
                               + "; available: "
-                              + java.util.Arrays.stream(Strategy.values())
-                                  .map(Strategy::apiName)
-                                  .toList()));
+                              + Arrays.stream(Strategy.values()).map(Strategy::apiName).toList()));
     }
     return new JobSpec(
         base, baseVersion, target, strategy, hyperparameters(body.get("hyperparameters")));
@@ -304,18 +310,92 @@ final class JobsApi {
               input.dtype(),
               instances,
               ImageDecoder.forInput(
-                  served.settings(), input.name(), input.dtype(), maxImagePixels));
+                  withImageSize(served.settings(), body.get("image_size")),
+                  input.name(),
+                  input.dtype(),
+                  maxImagePixels));
       if (!input.accepts(images.shape())) {
         throw ServingException.invalid(
             "the instances have shape "
-                + java.util.Arrays.toString(images.shape())
+                + Arrays.toString(images.shape())
                 + " but the base model takes "
                 + input.feedShapeText());
       }
+      checkBaseTakes(served, signature, output, images);
       return new LabelledExamples(images, indices, classes);
     } finally {
       served.release();
     }
+  }
+
+  /**
+   * Runs the base on one of the images, so a size the network cannot process (a feature map
+   * shrinking below a filter) is refused now rather than failing the job later.
+   */
+  private static void checkBaseTakes(
+      ServedVersion base, SignatureSpec signature, String output, TensorData images) {
+    String input = signature.inputs().keySet().iterator().next();
+    try {
+      base.run(signature, Map.of(input, images.rows(0, 1)), Set.of(output))
+          .get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof ServingException serving
+          && serving.kind() == ErrorKind.INVALID_ARGUMENT) {
+        throw ServingException.invalid(
+            "the base model cannot take images of shape "
+                + Arrays.toString(images.rows(0, 1).shape())
+                + ": "
+                + serving.getMessage());
+      }
+      throw new ServingException(
+          ErrorKind.INTERNAL, "cannot check the images against the base", cause);
+    } catch (TimeoutException e) {
+      throw ServingException.unavailable("the base model did not answer in time");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw ServingException.unavailable("interrupted");
+    }
+  }
+
+  /**
+   * The base's image settings, resized when the job asks to train at another size ({@code
+   * "image_size": [height, width]}); the base must accept it, which the shape check then tells.
+   */
+  private static ModelSettings withImageSize(ModelSettings settings, JsonNode size) {
+    if (size == null) {
+      return settings;
+    }
+    if (!size.isArray()
+        || size.size() != 2
+        || !size.get(0).canConvertToInt()
+        || !size.get(1).canConvertToInt()
+        || size.get(0).asInt() < 1
+        || size.get(1).asInt() < 1
+        || size.get(0).asInt() > 4096
+        || size.get(1).asInt() > 4096) {
+      throw ServingException.invalid("'image_size' must be [height, width], each 1..4096");
+    }
+    ModelSettings.ImageInput image = settings.image();
+    if (image == null) {
+      throw ServingException.invalid(
+          "'image_size' applies to images, and the base model declares no image preprocessing");
+    }
+    return new ModelSettings(
+        settings.versionPolicy(),
+        settings.batching(),
+        settings.labels(),
+        new ModelSettings.ImageInput(
+            image.signature(),
+            image.input(),
+            image.output(),
+            size.get(0).asInt(),
+            size.get(1).asInt(),
+            image.channels(),
+            image.scale(),
+            image.offset()),
+        settings.features(),
+        settings.inputShapeCheck());
   }
 
   private void list(RoutingContext ctx) {
@@ -344,7 +424,7 @@ final class JobsApi {
     json.writeStringField("id", job.id());
     json.writeStringField("state", job.state().name());
     if (job.phase() != null) {
-      json.writeStringField("phase", job.phase().name().toLowerCase(java.util.Locale.ROOT));
+      json.writeStringField("phase", job.phase().name().toLowerCase(Locale.ROOT));
     }
     json.writeNumberField("progress", job.progress());
     json.writeStringField("base_model", job.spec().baseModel());
@@ -379,7 +459,7 @@ final class JobsApi {
     time(json, "finished_at", job.finishedAt());
     json.writeObjectFieldStart("phase_started_at");
     for (var entry : job.phaseStartedAt().entrySet()) {
-      time(json, entry.getKey().name().toLowerCase(java.util.Locale.ROOT), entry.getValue());
+      time(json, entry.getKey().name().toLowerCase(Locale.ROOT), entry.getValue());
     }
     json.writeEndObject();
     json.writeArrayFieldStart("epochs");

@@ -305,9 +305,13 @@ public final class JobManager implements AutoCloseable {
     JSON.writeValue(staged.resolve(ModelSource.LINEAGE_FILE).toFile(), lineage);
   }
 
-  /** The new model's settings: the base's image preprocessing and features, the new labels. */
+  /**
+   * The new model's settings: the base's image preprocessing at the size it was trained at, its
+   * features, the new labels.
+   */
   private static ModelSettings targetSettings(ModelSettings base, LabelledExamples examples) {
     ModelSettings.ImageInput image = base.image();
+    boolean images = examples.images().rank() == 4;
     ModelSettings.ImageInput retargeted =
         image == null
             ? null
@@ -315,8 +319,8 @@ public final class JobManager implements AutoCloseable {
                 "serving_default",
                 image.input(),
                 "probabilities",
-                image.height(),
-                image.width(),
+                images ? (int) examples.images().dim(1) : image.height(),
+                images ? (int) examples.images().dim(2) : image.width(),
                 image.channels(),
                 image.scale(),
                 image.offset());

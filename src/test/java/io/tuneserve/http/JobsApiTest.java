@@ -404,6 +404,41 @@ class JobsApiTest {
   }
 
   @Test
+  void trainsAtTheImagesOwnSizeWhenTheBaseAllows() throws Exception {
+    HttpResponse<String> submitted =
+        server.post(
+            "/v1/jobs",
+            request(
+                "fashion-groups-36",
+                800,
+                60,
+                ", \"strategy\": \"feature_extractor\", \"image_size\": [36, 36],"
+                    + " \"hyperparameters\": {\"epochs\": 5}"));
+    assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+    JsonNode job = awaitFinal(JSON.readTree(submitted.body()).get("id").asText());
+    assertThat(job.get("state").asText()).as(job.toString()).isEqualTo("SUCCEEDED");
+    assertThat(Files.readString(server.repository().resolve("fashion-groups-36/model.yaml")))
+        .contains("height: 36", "width: 36");
+    HttpResponse<byte[]> reply =
+        server.post(
+            "/v1/models/fashion-groups-36:classify-image",
+            png(5000),
+            Map.of("content-type", "image/png"));
+    assertThat(reply.statusCode()).isEqualTo(200);
+    HttpResponse<String> tooSmall =
+        server.post(
+            "/v1/jobs",
+            request(
+                "fashion-groups-4",
+                800,
+                10,
+                ", \"strategy\": \"feature_extractor\", \"image_size\": [4, 4]"));
+    assertThat(tooSmall.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(tooSmall.body()).get("error").asText())
+        .contains("the base model cannot take images of shape [1, 4, 4, 1]");
+  }
+
+  @Test
   void unknownJobsAreNotFound() throws Exception {
     assertThat(server.get("/v1/jobs/nope").statusCode()).isEqualTo(404);
     assertThat(
