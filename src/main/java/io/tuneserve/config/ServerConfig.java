@@ -55,7 +55,8 @@ public record ServerConfig(
       @JsonProperty("max_concurrent_jobs") int maxConcurrentJobs,
       @JsonProperty("max_queued_jobs") int maxQueuedJobs,
       @JsonProperty("max_examples") int maxExamples,
-      @JsonProperty("inference_yield") double inferenceYield) {
+      @JsonProperty("inference_yield") double inferenceYield,
+      @JsonProperty("head_only") boolean headOnly) {
     public Training {
       check(maxConcurrentJobs >= 1, "training.max_concurrent_jobs must be at least 1");
       check(maxQueuedJobs >= 1, "training.max_queued_jobs must be at least 1");

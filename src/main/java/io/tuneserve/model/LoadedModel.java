@@ -20,6 +20,14 @@ public interface LoadedModel extends AutoCloseable {
   Map<String, TensorData> run(
       String signature, Map<String, TensorData> inputs, Set<String> outputs);
 
+  /**
+   * Whether requests may be queued and batched for this model. A model that itself waits for
+   * another model's batches (a head over a shared base) says no, so it never holds a batch thread.
+   */
+  default boolean batchable() {
+    return true;
+  }
+
   /** Size of the model's files on disk, for reporting. */
   long sizeBytes();
 

@@ -12,8 +12,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * A directory in TF Serving's layout: {@code <root>/<model>/<version>/saved_model.pb}, with an
- * optional {@code <root>/<model>/model.yaml}.
+ * A directory in TF Serving's layout: {@code <root>/<model>/<version>/saved_model.pb} (or a
+ * head-only version's {@code head.json}), with an optional {@code <root>/<model>/model.yaml}.
  */
 public final class ModelRepository {
   private final Path root;
@@ -93,7 +93,8 @@ public final class ModelRepository {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, Files::isDirectory)) {
       for (Path entry : entries) {
         String version = entry.getFileName().toString();
-        if (ModelNames.isValidVersion(version) && Files.exists(entry.resolve("saved_model.pb"))) {
+        if (ModelNames.isValidVersion(version)
+            && (Files.exists(entry.resolve("saved_model.pb")) || HeadDefinition.existsIn(entry))) {
           versions.add(Long.parseLong(version));
         }
       }

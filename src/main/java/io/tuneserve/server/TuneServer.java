@@ -100,6 +100,7 @@ public final class TuneServer implements AutoCloseable {
             config.training().maxQueuedJobs(),
             () -> inference.inFlight() > 0,
             config.training().inferenceYield(),
+            config.training().headOnly(),
             java.time.Clock.systemUTC());
     int eventLoops = config.http().eventLoops() > 0 ? config.http().eventLoops() : cores;
     this.vertx =

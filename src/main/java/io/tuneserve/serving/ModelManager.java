@@ -9,10 +9,13 @@ import io.tuneserve.model.LoadedModel;
 import io.tuneserve.model.ModelLoadException;
 import io.tuneserve.model.ModelLoader;
 import io.tuneserve.model.ServingException;
+import io.tuneserve.repository.HeadDefinition;
 import io.tuneserve.repository.ModelRepository;
 import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.repository.ModelSource;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -195,21 +198,32 @@ public final class ModelManager implements AutoCloseable {
     long start = clock.nanoTime();
     LoadedModel loaded = null;
     try {
-      loaded = loader.load(model.source.versionDirectory(version));
-      WarmUp.run(loaded, settings);
+      Path directory = model.source.versionDirectory(version);
+      if (HeadDefinition.existsIn(directory)) {
+        loaded =
+            new HeadOnlyModel(
+                HeadDefinition.read(directory),
+                this,
+                Files.size(directory.resolve(HeadDefinition.FILE_NAME)));
+      } else {
+        loaded = loader.load(directory);
+        WarmUp.run(loaded, settings);
+      }
       served.becomeAvailable(
           loaded,
           new VersionRunner(
               model.name,
               loaded,
-              runnerOptions(settings),
+              loaded.batchable()
+                  ? runnerOptions(settings)
+                  : new RunnerOptions(false, defaultRunnerOptions.batchingOptions()),
               scheduler,
               directExecutor,
               metrics,
               clock));
       metrics.loadTime(model.name, clock.nanoTime() - start);
       LOG.info(() -> "loaded " + model.name + " version " + version);
-    } catch (ModelLoadException | RuntimeException e) {
+    } catch (ModelLoadException | IOException | RuntimeException e) {
       if (loaded != null) {
         loaded.close();
       }

@@ -29,6 +29,7 @@ final class NewHead {
 
   final Output<TFloat32> features;
   private final Operand<TFloat32> standardized;
+  final Standardization standardization;
   final Operand<TFloat32> logits;
   final Operand<TFloat32> probabilities;
   final Placeholder<TInt64> labels;
@@ -66,6 +67,7 @@ final class NewHead {
     this.graph = graph;
     this.features = features;
     this.tf = Ops.create(graph).withSubScope(uniqueScope(graph, "new_head"));
+    this.standardization = standardization;
     int dimension = standardization.mean().length;
     standardized =
         tf.withName("standardized")

@@ -2,6 +2,7 @@ package io.tuneserve.tf;
 
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.TensorData;
+import io.tuneserve.repository.HeadDefinition;
 import io.tuneserve.training.ClassifierLoss;
 import io.tuneserve.training.EpochMetrics;
 import io.tuneserve.training.Hyperparameters;
@@ -65,6 +66,10 @@ public final class TensorFlowTrainer implements Trainer {
       Trained trained = fit(bundle, base, request, progress);
       progress.phase(Phase.EVALUATING);
       progress.phase(Phase.PUBLISHING);
+      if (request.headOf() != null && request.strategy() != Strategy.FINE_TUNE) {
+        writeHead(bundle.session(), trained.head(), request);
+        return trained.result();
+      }
       export(
           bundle.session(),
           bundle.graph(),
@@ -138,6 +143,28 @@ public final class TensorFlowTrainer implements Trainer {
       }
       default ->
           throw ServingException.invalid("strategy " + request.strategy() + " is not supported");
+    }
+  }
+
+  /** Writes the classifier alone, as a head-only version over the base. */
+  private static void writeHead(Session session, NewHead head, TrainingRequest request) {
+    float[][] values = VariableValues.read(session, head.variables());
+    int classes = values[1].length;
+    try {
+      new HeadDefinition(
+              request.headOf().model(),
+              request.headOf().version(),
+              request.featureSignature(),
+              request.trainedOutput(),
+              values[0].length / classes,
+              classes,
+              head.standardization.mean(),
+              head.standardization.inverseDeviation(),
+              values[0],
+              values[1])
+          .write(request.output());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

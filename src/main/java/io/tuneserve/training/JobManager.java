@@ -51,6 +51,7 @@ public final class JobManager implements AutoCloseable {
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
   private final BooleanSupplier inferenceBusy;
   private final double inferenceYield;
+  private final boolean headOnly;
 
   /**
    * @param concurrentJobs jobs trained at once
@@ -58,6 +59,7 @@ public final class JobManager implements AutoCloseable {
    * @param inferenceBusy whether inference requests are in flight
    * @param inferenceYield while they are, each training step is followed by a pause of this many
    *     times its duration, so inference keeps its latency (0: never pause)
+   * @param headOnly publish linear classifiers over a frozen base as head-only versions
    */
   public JobManager(
       Trainer trainer,
@@ -67,6 +69,7 @@ public final class JobManager implements AutoCloseable {
       int queuedJobs,
       BooleanSupplier inferenceBusy,
       double inferenceYield,
+      boolean headOnly,
       Clock clock) {
     this.trainer = trainer;
     this.models = models;
@@ -74,6 +77,7 @@ public final class JobManager implements AutoCloseable {
     this.clock = clock;
     this.inferenceBusy = inferenceBusy;
     this.inferenceYield = inferenceYield;
+    this.headOnly = headOnly;
     this.pool =
         new ThreadPoolExecutor(
             concurrentJobs,
@@ -185,7 +189,10 @@ public final class JobManager implements AutoCloseable {
                   spec.strategy(),
                   examples,
                   spec.hyperparameters(),
-                  staging),
+                  staging,
+                  headOnly
+                      ? new TrainingRequest.HeadReference(spec.baseModel(), baseVersion)
+                      : null),
               progressOf(job));
       if (job.cancelRequested()) {
         throw new TrainingCancelledException();

@@ -11,6 +11,8 @@ import java.nio.file.Path;
  * @param topOutput that signature's output of top-layer CNN codes
  * @param earlierOutput that signature's output from an earlier block, or null
  * @param output where to write the new SavedModel (must not exist)
+ * @param headOf when set, a linear classifier is written as a head-only version over this base
+ *     model version instead of a whole SavedModel
  */
 public record TrainingRequest(
     Path baseVersion,
@@ -20,12 +22,24 @@ public record TrainingRequest(
     Strategy strategy,
     LabelledExamples examples,
     Hyperparameters hyperparameters,
-    Path output) {
+    Path output,
+    HeadReference headOf) {
+
+  /** The model version a head-only result refers to. */
+  public record HeadReference(String model, long version) {}
 
   /** The same request with another strategy and hyperparameters. */
   public TrainingRequest with(Strategy other, Hyperparameters changed) {
     return new TrainingRequest(
-        baseVersion, featureSignature, topOutput, earlierOutput, other, examples, changed, output);
+        baseVersion,
+        featureSignature,
+        topOutput,
+        earlierOutput,
+        other,
+        examples,
+        changed,
+        output,
+        headOf);
   }
 
   /** The output the strategy's new classifier sits on. */

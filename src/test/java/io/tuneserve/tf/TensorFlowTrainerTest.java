@@ -257,7 +257,8 @@ class TensorFlowTrainerTest {
                 strategy,
                 examples,
                 hyperparameters,
-                output),
+                output,
+                null),
             progress);
   }
 
@@ -300,7 +301,8 @@ class TensorFlowTrainerTest {
                             Strategy.FEATURE_EXTRACTOR,
                             examples(0, 10),
                             Hyperparameters.DEFAULTS,
-                            dir.resolve("1")),
+                            dir.resolve("1"),
+                            null),
                         new Recorder()))
         .hasMessageContaining("no signature 'nope'");
   }

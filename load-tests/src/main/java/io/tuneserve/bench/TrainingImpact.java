@@ -156,7 +156,7 @@ public final class TrainingImpact {
     try {
       new TensorFlowTrainer()
           .train(
-              new TrainingRequest(Path.of("models/fashion-convnet/1"), "features", "features", "block2", Strategy.FINE_TUNE, examples, HP, output),
+              new TrainingRequest(Path.of("models/fashion-convnet/1"), "features", "features", "block2", Strategy.FINE_TUNE, examples, HP, output, null),
               new TrainingProgress() {
                 @Override
                 public void phase(Phase phase) {}

@@ -95,7 +95,7 @@ public final class TransferScenarios {
         long began = System.nanoTime();
         new TensorFlowTrainer()
             .train(
-                new TrainingRequest(base, "features", "features", "block2", strategy, scenario.train(), hp, output),
+                new TrainingRequest(base, "features", "features", "block2", strategy, scenario.train(), hp, output, null),
                 new TrainingProgress() {
                   @Override
                   public void phase(Phase phase) {}
