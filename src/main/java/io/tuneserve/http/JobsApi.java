@@ -314,7 +314,8 @@ final class JobsApi {
                   input.name(),
                   input.dtype(),
                   maxImagePixels));
-      if (!input.accepts(images.shape())) {
+      if (served.settings().inputShapeCheck() == ModelSettings.ShapeCheck.STRICT
+          && !input.accepts(images.shape())) {
         throw ServingException.invalid(
             "the instances have shape "
                 + Arrays.toString(images.shape())

@@ -439,6 +439,38 @@ class JobsApiTest {
   }
 
   @Test
+  void aJobThatFailsMidwayEndsFailedWithItsReasonAndPublishesNothing() throws Exception {
+    try (TestServer tf2 =
+        new TestServer()
+            .withVersion("tf2", 1, io.tuneserve.testing.TestData.halfPlusTwoTf2())
+            .withFile(
+                "tf2",
+                "model.yaml",
+                "features:\n  signature: serving_default\n  output: y\ninput_shape_check: none\n")
+            .start()) {
+      String body =
+          "{\"base_model\": \"tf2\", \"target_model\": \"tf2-tuned\", \"strategy\": \"fine_tune\","
+              + " \"instances\": [[1.0], [2.0], [3.0], [4.0]], \"labels\": [\"a\", \"b\", \"a\", \"b\"]}";
+      HttpResponse<String> submitted = tf2.post("/v1/jobs", body);
+      assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+      String id = JSON.readTree(submitted.body()).get("id").asText();
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      JsonNode job = JSON.readTree(tf2.get("/v1/jobs/" + id).body());
+      while (!job.get("state").asText().matches("SUCCEEDED|FAILED|CANCELLED")
+          && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+        job = JSON.readTree(tf2.get("/v1/jobs/" + id).body());
+      }
+      assertThat(job.get("state").asText()).isEqualTo("FAILED");
+      assertThat(job.get("error").asText()).contains("resource variables");
+      assertThat(tf2.get("/v1/models/tf2-tuned").statusCode()).isEqualTo(404);
+      assertThat(tf2.post("/v1/models/tf2:predict", "{\"instances\": [[1.0]]}").statusCode())
+          .as("the base keeps serving")
+          .isEqualTo(200);
+    }
+  }
+
+  @Test
   void unknownJobsAreNotFound() throws Exception {
     assertThat(server.get("/v1/jobs/nope").statusCode()).isEqualTo(404);
     assertThat(
