@@ -50,7 +50,12 @@ public final class HttpVerticle extends VerticleBase {
     OipApi oip = new OipApi(inference, manager, serverVersion);
     oip.mountWebSocket(router, settings.maxInFlightPerSocket(), settings.maxBodyBytes());
     JobsApi jobsApi =
-        new JobsApi(jobs, manager, settings.maxImagePixels(), settings.maxTrainingExamples());
+        new JobsApi(
+            jobs,
+            manager,
+            settings.maxImagePixels(),
+            settings.maxTrainingExamples(),
+            settings.maxBodyBytes());
     jobsApi.mountWebSocket(router);
     router.route().handler(new RawBody(settings.maxBodyBytes()));
     new HealthApi(manager, registry).mount(router);

@@ -53,12 +53,19 @@ final class JobsApi {
   private final ModelManager models;
   private final long maxImagePixels;
   private final int maxExamples;
+  private final long maxBodyBytes;
 
-  JobsApi(JobManager jobs, ModelManager models, long maxImagePixels, int maxExamples) {
+  JobsApi(
+      JobManager jobs,
+      ModelManager models,
+      long maxImagePixels,
+      int maxExamples,
+      long maxBodyBytes) {
     this.jobs = jobs;
     this.models = models;
     this.maxImagePixels = maxImagePixels;
     this.maxExamples = maxExamples;
+    this.maxBodyBytes = maxBodyBytes;
   }
 
   /** The WebSocket progress route; mounted before anything reads request bodies. */
@@ -144,10 +151,14 @@ final class JobsApi {
     ctx.vertx()
         .executeBlocking(
             () -> {
-              JsonNode body =
-                  MultipartJobs.isMultipart(contentType)
-                      ? MultipartJobs.toJson(contentType, bytes)
-                      : JsonBodies.parseObject(bytes, 0, bytes.length);
+              JsonNode body;
+              if (MultipartJobs.isMultipart(contentType)) {
+                body = MultipartJobs.toJson(contentType, bytes);
+              } else if (ArchiveJobs.isArchive(contentType)) {
+                body = ArchiveJobs.toJson(bytes, maxBodyBytes);
+              } else {
+                body = JsonBodies.parseObject(bytes, 0, bytes.length);
+              }
               JobSpec spec = spec(body);
               return jobs.submit(spec, examples(body, spec));
             })

@@ -471,6 +471,41 @@ class JobsApiTest {
   }
 
   @Test
+  void acceptsAZipArchiveOfLabelFolders() throws Exception {
+    ByteArrayOutputStream archive = new ByteArrayOutputStream();
+    try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(archive)) {
+      zip.putNextEntry(new java.util.zip.ZipEntry("job.json"));
+      zip.write(
+          ("{\"base_model\": \"fashion-convnet\", \"target_model\": \"footwear-zip\","
+                  + " \"strategy\": \"feature_extractor\", \"hyperparameters\": {\"validation_fraction\": 0}}")
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      for (String file :
+          List.of(
+              "sandal.png", "sneaker.png", "ankle-boot.png", "bag.png", "dress.png", "coat.png")) {
+        String label =
+            List.of("sandal.png", "sneaker.png", "ankle-boot.png").contains(file)
+                ? "footwear"
+                : "other";
+        zip.putNextEntry(new java.util.zip.ZipEntry(label + "/" + file));
+        zip.write(io.tuneserve.testing.TestData.bytes("images/" + file));
+      }
+    }
+    HttpResponse<byte[]> submitted =
+        server.post("/v1/jobs", archive.toByteArray(), Map.of("content-type", "application/zip"));
+    assertThat(submitted.statusCode()).as(new String(submitted.body())).isEqualTo(202);
+    JsonNode queued = JSON.readTree(submitted.body());
+    assertThat(queued.get("examples").asInt()).isEqualTo(6);
+    assertThat(awaitFinal(queued.get("id").asText()).get("state").asText()).isEqualTo("SUCCEEDED");
+
+    HttpResponse<byte[]> notZip =
+        server.post(
+            "/v1/jobs",
+            "not a zip".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            Map.of("content-type", "application/zip"));
+    assertThat(notZip.statusCode()).isEqualTo(400);
+  }
+
+  @Test
   void unknownJobsAreNotFound() throws Exception {
     assertThat(server.get("/v1/jobs/nope").statusCode()).isEqualTo(404);
     assertThat(
