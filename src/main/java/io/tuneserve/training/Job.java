@@ -84,6 +84,14 @@ public final class Job {
     return () -> listeners.remove(listener);
   }
 
+  /** Applies a change under the lock, then tells the listeners. */
+  private void update(Runnable change) {
+    synchronized (this) {
+      change.run();
+    }
+    changed();
+  }
+
   private void changed() {
     if (listeners.isEmpty()) {
       return;
@@ -119,40 +127,28 @@ public final class Job {
   }
 
   void start(Instant now, long base) {
-    synchronized (this) {
-      startLocked(now, base);
-    }
-    changed();
-  }
-
-  private void startLocked(Instant now, long base) {
-    state = JobState.RUNNING;
-    startedAt = now;
-    baseVersion = base;
+    update(
+        () -> {
+          state = JobState.RUNNING;
+          startedAt = now;
+          baseVersion = base;
+        });
   }
 
   void phase(Phase next, Instant now) {
-    synchronized (this) {
-      phaseLocked(next, now);
-    }
-    changed();
-  }
-
-  private void phaseLocked(Phase next, Instant now) {
-    phase = next;
-    phaseStartedAt.put(next, now);
+    update(
+        () -> {
+          phase = next;
+          phaseStartedAt.put(next, now);
+        });
   }
 
   void epoch(EpochMetrics metrics, double fractionDone) {
-    synchronized (this) {
-      epochLocked(metrics, fractionDone);
-    }
-    changed();
-  }
-
-  private void epochLocked(EpochMetrics metrics, double fractionDone) {
-    epochs.add(metrics);
-    progress = fractionDone;
+    update(
+        () -> {
+          epochs.add(metrics);
+          progress = fractionDone;
+        });
   }
 
   /** Asks the job to stop; true when it was still queued or running. */
@@ -183,31 +179,23 @@ public final class Job {
   }
 
   void succeed(long version, TrainingResult trained, Instant now) {
-    synchronized (this) {
-      succeedLocked(version, trained, now);
-    }
-    changed();
-  }
-
-  private void succeedLocked(long version, TrainingResult trained, Instant now) {
-    state = JobState.SUCCEEDED;
-    publishedVersion = version;
-    result = trained;
-    progress = 1;
-    finishedAt = now;
+    update(
+        () -> {
+          state = JobState.SUCCEEDED;
+          publishedVersion = version;
+          result = trained;
+          progress = 1;
+          finishedAt = now;
+        });
   }
 
   void fail(String reason, Instant now) {
-    synchronized (this) {
-      failLocked(reason, now);
-    }
-    changed();
-  }
-
-  private void failLocked(String reason, Instant now) {
-    state = JobState.FAILED;
-    error = reason;
-    finishedAt = now;
+    update(
+        () -> {
+          state = JobState.FAILED;
+          error = reason;
+          finishedAt = now;
+        });
   }
 
   void decided(StrategyDecision chosen) {
@@ -218,14 +206,10 @@ public final class Job {
   }
 
   void cancelled(Instant now) {
-    synchronized (this) {
-      cancelledLocked(now);
-    }
-    changed();
-  }
-
-  private void cancelledLocked(Instant now) {
-    state = JobState.CANCELLED;
-    finishedAt = now;
+    update(
+        () -> {
+          state = JobState.CANCELLED;
+          finishedAt = now;
+        });
   }
 }
