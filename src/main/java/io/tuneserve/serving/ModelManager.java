@@ -13,6 +13,7 @@ import io.tuneserve.repository.HeadDefinition;
 import io.tuneserve.repository.ModelRepository;
 import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.repository.ModelSource;
+import io.tuneserve.repository.VersionManifest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -199,6 +200,16 @@ public final class ModelManager implements AutoCloseable {
     LoadedModel loaded = null;
     try {
       Path directory = model.source.versionDirectory(version);
+      Optional<VersionManifest> manifest = VersionManifest.read(directory);
+      if (manifest.isPresent()) {
+        List<String> differences = manifest.get().differences(directory);
+        if (!differences.isEmpty()) {
+          throw new ModelLoadException(
+              "refused: the version's files do not match its manifest: "
+                  + String.join("; ", differences),
+              null);
+        }
+      }
       if (HeadDefinition.existsIn(directory)) {
         loaded =
             new HeadOnlyModel(

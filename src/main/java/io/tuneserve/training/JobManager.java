@@ -5,6 +5,7 @@ import io.tuneserve.model.ServingException;
 import io.tuneserve.repository.ModelRepository;
 import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.repository.ModelSource;
+import io.tuneserve.repository.VersionManifest;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ServedVersion;
 import java.io.IOException;
@@ -198,6 +199,7 @@ public final class JobManager implements AutoCloseable {
         throw new TrainingCancelledException();
       }
       writeLineage(staging, job, baseVersion, result);
+      VersionManifest.of(staging).write(staging);
       long version =
           repository.publish(spec.targetModel(), staging, targetSettings(baseSettings, examples));
       staging = null;
