@@ -111,7 +111,7 @@ public final class HttpVerticle extends VerticleBase {
             return;
           }
           String model = ctx.pathParam("model");
-          boolean known = model != null && manager.status(model).isPresent();
+          boolean known = model != null && manager.knows(model);
           String version = ctx.pathParam("version");
           metrics.request(
               api,

@@ -287,14 +287,13 @@ final class JobsApi {
     }
     List<String> classes = List.copyOf(new TreeSet<>(names));
     int[] indices = names.stream().mapToInt(classes::indexOf).toArray();
-    String base = body.get("base_model").textValue();
-    JsonNode version = body.get("base_version");
+    String base = spec.baseModel();
     ServedVersion served =
         models.acquire(
             base,
-            version == null || version.isNull()
+            spec.baseVersion() == null
                 ? OptionalLong.empty()
-                : OptionalLong.of(version.longValue()));
+                : OptionalLong.of(spec.baseVersion()));
     try {
       String signatureKey = served.settings().featureSource().signature();
       SignatureSpec signature = served.signatures().get(signatureKey);
@@ -325,8 +324,7 @@ final class JobsApi {
                   input.name(),
                   input.dtype(),
                   maxImagePixels));
-      if (served.settings().inputShapeCheck() == ModelSettings.ShapeCheck.STRICT
-          && !input.accepts(images.shape())) {
+      if (!served.settings().inputShapeCheck().admits(input, images.shape())) {
         throw ServingException.invalid(
             "the instances have shape "
                 + Arrays.toString(images.shape())

@@ -7,7 +7,6 @@ import io.tuneserve.model.DType;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
-import io.tuneserve.model.TensorSpec;
 import io.tuneserve.serving.ModelView;
 import io.vertx.core.buffer.Buffer;
 import java.nio.ByteBuffer;
@@ -119,17 +118,6 @@ final class OipCodec {
                               + "; supported: "
                               + Arrays.stream(DType.values()).map(DType::oipName).toList()));
       long[] shape = shape(name, input.get("shape"));
-      TensorSpec spec = signature.inputs().get(name);
-      if (spec != null && !spec.accepts(shape)) {
-        throw ServingException.invalid(
-            "input '"
-                + name
-                + "' has shape "
-                + Arrays.toString(shape)
-                + " but the model expects "
-                + spec.feedShapeText()
-                + " (-1 = any size)");
-      }
       long binarySize = binaryDataSize(input);
       TensorData tensor;
       if (binarySize >= 0) {

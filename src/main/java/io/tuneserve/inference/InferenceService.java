@@ -80,7 +80,7 @@ public final class InferenceService {
                 + " but the model expects "
                 + spec.dtype().oipName());
       }
-      if (shapes == ModelSettings.ShapeCheck.STRICT && !spec.accepts(input.shape())) {
+      if (!shapes.admits(spec, input.shape())) {
         throw ServingException.invalid(
             "input '"
                 + spec.name()

@@ -1,6 +1,7 @@
 package io.tuneserve.repository;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.tuneserve.model.TensorSpec;
 import java.util.List;
 
 /**
@@ -39,7 +40,12 @@ public record ModelSettings(
     STRICT,
     /** Any shape is passed to TensorFlow, as TF Serving does. */
     @JsonProperty("none")
-    NONE
+    NONE;
+
+    /** Whether a value of this shape may be fed to the input under this policy. */
+    public boolean admits(TensorSpec input, long[] shape) {
+      return this == NONE || input.accepts(shape);
+    }
   }
 
   public VersionPolicy policy() {

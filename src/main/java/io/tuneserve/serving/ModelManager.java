@@ -315,6 +315,11 @@ public final class ModelManager implements AutoCloseable {
         .toList();
   }
 
+  /** Whether a model of this name is known (cheap: no snapshot is built). */
+  public boolean knows(String name) {
+    return models.containsKey(name);
+  }
+
   public Optional<ModelStatus> status(String name) {
     return Optional.ofNullable(models.get(name)).map(ModelManager::statusOf);
   }

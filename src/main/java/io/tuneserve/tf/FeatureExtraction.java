@@ -5,7 +5,6 @@ import io.tuneserve.model.TensorData;
 import io.tuneserve.training.TrainingCancelledException;
 import io.tuneserve.training.TrainingProgress;
 import java.nio.ByteBuffer;
-import java.util.Random;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -78,14 +77,5 @@ final class FeatureExtraction {
       inverse[d] = (float) (1 / (Math.sqrt(variance) + 1e-3));
     }
     return new NewHead.Standardization(mean, inverse);
-  }
-
-  static void shuffle(int[] values, Random random) {
-    for (int i = values.length - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = values[i];
-      values[i] = values[j];
-      values[j] = t;
-    }
   }
 }

@@ -69,7 +69,7 @@ final class Fitter {
     int epochsRun = 0;
     for (int epoch = 1; epoch <= hp.epochs(); epoch++) {
       Stage stage = warmUp != null && epoch <= hp.headEpochs() ? warmUp : main;
-      FeatureExtraction.shuffle(train, random);
+      Shuffle.indices(train, random);
       double lossSum = 0;
       int steps = 0;
       for (int from = 0; from < train.length; from += hp.batchSize()) {
@@ -114,7 +114,7 @@ final class Fitter {
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
     }
-    FeatureExtraction.shuffle(order, new Random(hp.seed()));
+    Shuffle.indices(order, new Random(hp.seed()));
     int held = (int) Math.floor(labels.length * hp.validationFraction());
     return new int[][] {
       Arrays.copyOfRange(order, held, order.length), Arrays.copyOfRange(order, 0, held)

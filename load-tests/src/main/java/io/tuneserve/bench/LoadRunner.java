@@ -22,7 +22,7 @@ import org.HdrHistogram.Histogram;
  * of requests in flight) or open loop (a fixed rate, latency counted from when each request was
  * due, so a stalled server cannot hide its stall). Every step stops by itself.
  */
-final class LoadRunner implements AutoCloseable {
+final class LoadRunner {
   private static final long MAX_LATENCY_MICROS = TimeUnit.SECONDS.toMicros(60);
 
   private final Vertx vertx;
@@ -236,6 +236,4 @@ final class LoadRunner implements AutoCloseable {
     return port;
   }
 
-  @Override
-  public void close() {}
 }

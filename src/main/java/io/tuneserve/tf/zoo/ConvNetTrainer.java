@@ -1,6 +1,7 @@
 package io.tuneserve.tf.zoo;
 
 import io.tuneserve.data.LabelledImages;
+import io.tuneserve.tf.Shuffle;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Random;
@@ -46,7 +47,7 @@ public final class ConvNetTrainer implements AutoCloseable {
     long[] batchLabels = new long[settings.batchSize()];
     for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
       long start = System.nanoTime();
-      shuffle(order, random);
+      Shuffle.indices(order, random);
       double lossSum = 0;
       int steps = 0;
       for (int from = 0;
@@ -120,15 +121,6 @@ public final class ConvNetTrainer implements AutoCloseable {
         .withFunction(SessionFunction.create(net.featuresSignature(), session))
         .withFunction(SessionFunction.create(net.trainSignature(), session))
         .export();
-  }
-
-  private static void shuffle(int[] values, Random random) {
-    for (int i = values.length - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = values[i];
-      values[i] = values[j];
-      values[j] = t;
-    }
   }
 
   @Override
