@@ -8,7 +8,9 @@ public record ServerConfig(
     @JsonProperty(value = "models", required = true) Models models,
     @JsonProperty(value = "batching", required = true) Batching batching,
     @JsonProperty(value = "training", required = true) Training training,
-    @JsonProperty(value = "tensorflow", required = true) Tensorflow tensorflow) {
+    @JsonProperty(value = "tensorflow", required = true) Tensorflow tensorflow,
+    @JsonProperty(value = "cluster", required = true) Cluster cluster,
+    @JsonProperty(value = "registry", required = true) Registry registry) {
 
   public record Http(
       @JsonProperty("host") String host,
@@ -77,6 +79,42 @@ public record ServerConfig(
       check(
           gpuMemoryFraction >= 0 && gpuMemoryFraction <= 1,
           "tensorflow.gpu_memory_fraction must be 0..1");
+    }
+  }
+
+  public record Cluster(
+      @JsonProperty("hazelcast_config") String hazelcastConfig,
+      @JsonProperty("name") String name,
+      @JsonProperty("port") int port,
+      @JsonProperty("members") String members,
+      @JsonProperty("host") String host) {
+    public Cluster {
+      check(port >= 0 && port <= 65535, "cluster.port must be 0..65535, got " + port);
+      check(host != null && !host.isBlank(), "cluster.host must be set");
+      hazelcastConfig = hazelcastConfig == null ? "" : hazelcastConfig;
+      name = name == null ? "" : name;
+      members = members == null ? "" : members;
+    }
+  }
+
+  public record Registry(
+      @JsonProperty("checkpoint_store") String checkpointStore,
+      @JsonProperty("shared_directory") String sharedDirectory,
+      @JsonProperty("inline_max_bytes") long inlineMaxBytes,
+      @JsonProperty("keep_versions") int keepVersions) {
+    public static final String REPLICATED = "replicated";
+    public static final String SHARED = "shared";
+
+    public Registry {
+      check(
+          REPLICATED.equals(checkpointStore) || SHARED.equals(checkpointStore),
+          "registry.checkpoint_store must be replicated or shared, got " + checkpointStore);
+      sharedDirectory = sharedDirectory == null ? "" : sharedDirectory;
+      check(
+          !SHARED.equals(checkpointStore) || !sharedDirectory.isBlank(),
+          "registry.shared_directory must be set when registry.checkpoint_store is shared");
+      check(inlineMaxBytes >= 0, "registry.inline_max_bytes must not be negative");
+      check(keepVersions >= 0, "registry.keep_versions must not be negative");
     }
   }
 

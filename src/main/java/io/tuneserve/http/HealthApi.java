@@ -1,23 +1,23 @@
 package io.tuneserve.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.tuneserve.serving.ModelManager;
+import io.tuneserve.registry.NodeConvergence;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /** Liveness, readiness and the Prometheus scrape endpoint. */
 final class HealthApi {
-  private final ModelManager manager;
+  private final NodeConvergence node;
   private final PrometheusMeterRegistry registry;
 
-  HealthApi(ModelManager manager, PrometheusMeterRegistry registry) {
-    this.manager = manager;
+  HealthApi(NodeConvergence node, PrometheusMeterRegistry registry) {
+    this.node = node;
     this.registry = registry;
   }
 
   void mount(Router router) {
     router.get("/v2/health/live").handler(ctx -> health(ctx, "live", true));
-    router.get("/v2/health/ready").handler(ctx -> health(ctx, "ready", manager.isReady()));
+    router.get("/v2/health/ready").handler(ctx -> health(ctx, "ready", node.converged()));
     router.get("/metrics").handler(this::metrics);
   }
 
@@ -29,7 +29,9 @@ final class HealthApi {
           json.writeStartObject();
           json.writeBooleanField(field, ok);
           if (!ok) {
-            json.writeStringField("error", "models are still loading");
+            json.writeStringField(
+                "error",
+                "the node is still catching up with the cluster's registry and loading models");
           }
           json.writeEndObject();
         });

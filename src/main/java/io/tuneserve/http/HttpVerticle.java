@@ -1,10 +1,8 @@
 package io.tuneserve.http;
 
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tuneserve.inference.InferenceService;
 import io.tuneserve.metrics.ServingMetrics;
 import io.tuneserve.serving.ModelManager;
-import io.tuneserve.training.JobManager;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -20,49 +18,40 @@ public final class HttpVerticle extends VerticleBase {
   private final HttpSettings settings;
   private final InferenceService inference;
   private final ModelManager manager;
-  private final JobManager jobs;
   private final ServingMetrics metrics;
-  private final PrometheusMeterRegistry registry;
-  private final String serverVersion;
+  private final ServerParts parts;
   private HttpServer server;
 
-  public HttpVerticle(
-      HttpSettings settings,
-      InferenceService inference,
-      ModelManager manager,
-      JobManager jobs,
-      ServingMetrics metrics,
-      PrometheusMeterRegistry registry,
-      String serverVersion) {
+  public HttpVerticle(HttpSettings settings, ServerParts parts) {
     this.settings = settings;
-    this.inference = inference;
-    this.manager = manager;
-    this.jobs = jobs;
-    this.metrics = metrics;
-    this.registry = registry;
-    this.serverVersion = serverVersion;
+    this.parts = parts;
+    this.inference = parts.inference();
+    this.manager = parts.manager();
+    this.metrics = parts.metrics();
   }
 
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.route().handler(this::recordMetrics);
-    OipApi oip = new OipApi(inference, manager, serverVersion);
+    OipApi oip = new OipApi(inference, manager, parts.serverVersion());
     oip.mountWebSocket(router, settings.maxInFlightPerSocket(), settings.maxBodyBytes());
     JobsApi jobsApi =
         new JobsApi(
-            jobs,
+            parts.jobs(),
+            parts.board(),
             manager,
             settings.maxImagePixels(),
             settings.maxTrainingExamples(),
             settings.maxBodyBytes());
     jobsApi.mountWebSocket(router);
     router.route().handler(new RawBody(settings.maxBodyBytes()));
-    new HealthApi(manager, registry).mount(router);
+    new HealthApi(parts.node(), parts.prometheus()).mount(router);
     new ImageApi(inference, settings.maxImagePixels()).mount(router);
     new TfServingApi(inference, manager, settings.maxImagePixels()).mount(router);
     oip.mount(router);
-    new ManagementApi(manager).mount(router);
+    new ManagementApi(manager, parts.node()::refresh).mount(router);
+    new RegistryApi(parts.node().sync()).mount(router);
     jobsApi.mount(router);
     router
         .route()

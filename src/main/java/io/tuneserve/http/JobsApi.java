@@ -1,6 +1,5 @@
 package io.tuneserve.http;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tuneserve.image.ImageDecoder;
 import io.tuneserve.model.ErrorKind;
@@ -13,33 +12,33 @@ import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ServedVersion;
 import io.tuneserve.training.ClassifierLoss;
-import io.tuneserve.training.EpochMetrics;
 import io.tuneserve.training.Hyperparameters;
-import io.tuneserve.training.Job;
+import io.tuneserve.training.JobBoard;
+import io.tuneserve.training.JobDocument;
 import io.tuneserve.training.JobManager;
 import io.tuneserve.training.JobSpec;
+import io.tuneserve.training.JobState;
 import io.tuneserve.training.LabelledExamples;
 import io.tuneserve.training.Strategy;
-import io.tuneserve.training.StrategyDecision;
 import io.tuneserve.training.TrainingRequest;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * Fine-tuning jobs: {@code POST /v1/jobs} starts one from labelled images, {@code GET
@@ -50,6 +49,7 @@ final class JobsApi {
   static final String API = "jobs";
 
   private final JobManager jobs;
+  private final JobBoard board;
   private final ModelManager models;
   private final long maxImagePixels;
   private final int maxExamples;
@@ -57,11 +57,13 @@ final class JobsApi {
 
   JobsApi(
       JobManager jobs,
+      JobBoard board,
       ModelManager models,
       long maxImagePixels,
       int maxExamples,
       long maxBodyBytes) {
     this.jobs = jobs;
+    this.board = board;
     this.models = models;
     this.maxImagePixels = maxImagePixels;
     this.maxExamples = maxExamples;
@@ -77,72 +79,150 @@ final class JobsApi {
     router.get("/v1/jobs/:id/events").handler(this::streamEvents);
     router.post("/v1/jobs").handler(this::submit);
     router.get("/v1/jobs").handler(this::list);
-    router.get("/v1/jobs/:id").handler(ctx -> reply(ctx, 200, job(ctx)));
-    router.delete("/v1/jobs/:id").handler(ctx -> reply(ctx, 202, jobs.cancel(ctx.pathParam("id"))));
+    router.get("/v1/jobs/:id").handler(ctx -> reply(ctx, 200, () -> document(ctx)));
+    router.delete("/v1/jobs/:id").handler(ctx -> reply(ctx, 202, () -> cancel(ctx)));
+  }
+
+  /** A job's document from the cluster's board, wherever it runs. */
+  private String document(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    return board.document(id).orElseThrow(() -> ServingException.notFound("no job " + id));
+  }
+
+  /** Cancels a job of this node at once, or asks the node that runs it. */
+  private String cancel(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    if (jobs.get(id).isPresent()) {
+      jobs.cancel(id);
+    } else {
+      document(ctx);
+      board.requestCancel(id);
+    }
+    return document(ctx);
+  }
+
+  /** Board calls block: they run on a worker thread and the reply comes back to the loop. */
+  private static void reply(RoutingContext ctx, int status, Callable<String> document) {
+    ctx.vertx()
+        .executeBlocking(document, false)
+        .onSuccess(json -> Replies.json(ctx, status, out -> out.writeRawValue(json)))
+        .onFailure(ctx::fail);
   }
 
   /** Server-Sent Events: one {@code job} event with the whole job after every change. */
   private void streamEvents(RoutingContext ctx) {
-    Job job = job(ctx);
+    String id = ctx.pathParam("id");
     HttpServerResponse response =
         ctx.response()
             .setChunked(true)
             .putHeader("content-type", "text/event-stream")
             .putHeader("cache-control", "no-cache");
     Context context = ctx.vertx().getOrCreateContext();
-    Runnable[] unsubscribe = {() -> {}};
-    unsubscribe[0] =
-        job.subscribe(
-            snapshot ->
-                context.runOnContext(
-                    v -> {
-                      if (response.ended() || response.closed()) {
-                        return;
-                      }
-                      response.write("event: job\ndata: " + encode(snapshot) + "\n\n");
-                      if (snapshot.state().isFinal()) {
-                        response.end();
-                        unsubscribe[0].run();
-                      }
-                    }));
-    response.closeHandler(v -> unsubscribe[0].run());
+    follow(
+        ctx,
+        id,
+        (document, stop) -> {
+          if (response.ended() || response.closed()) {
+            stop.run();
+            return;
+          }
+          response.write("event: job\ndata: " + document + "\n\n");
+          if (JobDocument.state(document).isFinal()) {
+            response.end();
+            stop.run();
+          }
+        },
+        stop -> response.closeHandler(v -> stop.run()));
+  }
+
+  /** What a follower does with each document of a job, on the request's event loop. */
+  @FunctionalInterface
+  private interface DocumentSink {
+    void accept(String document, Runnable stop);
+  }
+
+  /**
+   * Follows a job on the board once it is known to exist (else 404); {@code started} gets what
+   * stops following, to call when the client goes away.
+   */
+  private void follow(
+      RoutingContext ctx, String id, DocumentSink sink, Consumer<Runnable> started) {
+    Context context = ctx.vertx().getOrCreateContext();
+    ctx.vertx()
+        .executeBlocking(
+            () -> {
+              if (board.document(id).isEmpty()) {
+                throw ServingException.notFound("no job " + id);
+              }
+              Runnable[] stop = {() -> {}};
+              AtomicBoolean stopped = new AtomicBoolean();
+              Runnable stopOnce =
+                  () -> {
+                    if (stopped.compareAndSet(false, true)) {
+                      ctx.vertx()
+                          .executeBlocking(
+                              () -> {
+                                stop[0].run();
+                                return null;
+                              },
+                              false);
+                    }
+                  };
+              stop[0] =
+                  board.follow(
+                      id,
+                      document ->
+                          context.runOnContext(
+                              v -> {
+                                if (!stopped.get()) {
+                                  sink.accept(document, stopOnce);
+                                }
+                              }));
+              return stopOnce;
+            },
+            false)
+        .onSuccess(started::accept)
+        .onFailure(ctx::fail);
   }
 
   /** The same stream over a WebSocket: one text message per change, closed once the job ends. */
   private void streamToWebSocket(RoutingContext ctx) {
-    Job job = job(ctx);
-    Context context = ctx.vertx().getOrCreateContext();
-    ctx.request()
-        .toWebSocket()
+    String id = ctx.pathParam("id");
+    ctx.request().pause();
+    ctx.vertx()
+        .executeBlocking(() -> board.document(id).isPresent(), false)
         .onSuccess(
-            socket -> {
-              Runnable[] unsubscribe = {() -> {}};
-              unsubscribe[0] =
-                  job.subscribe(
-                      snapshot ->
-                          context.runOnContext(
-                              v -> {
-                                if (socket.isClosed()) {
-                                  return;
-                                }
-                                socket.writeTextMessage(encode(snapshot));
-                                if (snapshot.state().isFinal()) {
-                                  socket.close((short) 1000, "job " + snapshot.state());
-                                  unsubscribe[0].run();
-                                }
-                              }));
-              socket.closeHandler(v -> unsubscribe[0].run());
+            known -> {
+              ctx.request().resume();
+              if (!known) {
+                ctx.fail(ServingException.notFound("no job " + id));
+                return;
+              }
+              ctx.request()
+                  .toWebSocket()
+                  .onSuccess(socket -> followOnSocket(ctx, id, socket))
+                  .onFailure(ctx::fail);
             })
         .onFailure(ctx::fail);
   }
 
-  private static String encode(Job.Snapshot snapshot) {
-    return Replies.encode(json -> write(json, snapshot)).toString(StandardCharsets.UTF_8);
-  }
-
-  private Job job(RoutingContext ctx) {
-    String id = ctx.pathParam("id");
-    return jobs.get(id).orElseThrow(() -> ServingException.notFound("no job " + id));
+  private void followOnSocket(RoutingContext ctx, String id, ServerWebSocket socket) {
+    follow(
+        ctx,
+        id,
+        (document, stop) -> {
+          if (socket.isClosed()) {
+            stop.run();
+            return;
+          }
+          socket.writeTextMessage(document);
+          JobState state = JobDocument.state(document);
+          if (state.isFinal()) {
+            socket.close((short) 1000, "job " + state);
+            stop.run();
+          }
+        },
+        stop -> socket.closeHandler(v -> stop.run()));
   }
 
   private void submit(RoutingContext ctx) {
@@ -165,7 +245,8 @@ final class JobsApi {
         .onSuccess(
             job -> {
               ctx.response().putHeader("location", "/v1/jobs/" + job.id());
-              reply(ctx, 202, job);
+              String document = JobDocument.of(job.snapshot(), board.nodeId());
+              Replies.json(ctx, 202, out -> out.writeRawValue(document));
             })
         .onFailure(ctx::fail);
   }
@@ -409,120 +490,22 @@ final class JobsApi {
   }
 
   private void list(RoutingContext ctx) {
-    List<Job> all = jobs.list();
-    Replies.json(
-        ctx,
-        200,
-        json -> {
-          json.writeStartObject();
-          json.writeArrayFieldStart("jobs");
-          for (Job job : all) {
-            write(json, job.snapshot());
-          }
-          json.writeEndArray();
-          json.writeEndObject();
-        });
-  }
-
-  private static void reply(RoutingContext ctx, int status, Job job) {
-    Job.Snapshot snapshot = job.snapshot();
-    Replies.json(ctx, status, json -> write(json, snapshot));
-  }
-
-  private static void write(JsonGenerator json, Job.Snapshot job) throws IOException {
-    json.writeStartObject();
-    json.writeStringField("id", job.id());
-    json.writeStringField("state", job.state().name());
-    if (job.phase() != null) {
-      json.writeStringField("phase", job.phase().name().toLowerCase(Locale.ROOT));
-    }
-    json.writeNumberField("progress", job.progress());
-    json.writeStringField("base_model", job.spec().baseModel());
-    if (job.baseVersion() > 0) {
-      json.writeStringField("base_version", Long.toString(job.baseVersion()));
-    }
-    json.writeStringField("target_model", job.spec().targetModel());
-    json.writeStringField("strategy", job.spec().strategy().apiName());
-    Hyperparameters hp = job.spec().hyperparameters();
-    json.writeObjectFieldStart("hyperparameters");
-    json.writeNumberField("epochs", hp.epochs());
-    json.writeNumberField("batch_size", hp.batchSize());
-    json.writeNumberField("learning_rate", hp.learningRate());
-    json.writeNumberField("base_learning_rate", hp.baseLearningRate());
-    json.writeNumberField("frozen_blocks", hp.frozenBlocks());
-    json.writeNumberField("head_epochs", hp.headEpochs());
-    json.writeNumberField("l2", hp.l2());
-    json.writeNumberField("validation_fraction", hp.validationFraction());
-    json.writeNumberField("patience", hp.patience());
-    json.writeNumberField("seed", hp.seed());
-    json.writeStringField("classifier", hp.classifier().apiName());
-    json.writeEndObject();
-    json.writeArrayFieldStart("classes");
-    for (String name : job.classNames()) {
-      json.writeString(name);
-    }
-    json.writeEndArray();
-    json.writeNumberField("examples", job.examples());
-    json.writeStringField("data_sha256", job.dataFingerprint());
-    time(json, "created_at", job.createdAt());
-    time(json, "started_at", job.startedAt());
-    time(json, "finished_at", job.finishedAt());
-    json.writeObjectFieldStart("phase_started_at");
-    for (var entry : job.phaseStartedAt().entrySet()) {
-      time(json, entry.getKey().name().toLowerCase(Locale.ROOT), entry.getValue());
-    }
-    json.writeEndObject();
-    json.writeArrayFieldStart("epochs");
-    for (EpochMetrics epoch : job.epochs()) {
-      json.writeStartObject();
-      json.writeNumberField("epoch", epoch.epoch());
-      json.writeNumberField("loss", epoch.loss());
-      json.writeNumberField("train_accuracy", epoch.trainAccuracy());
-      if (!Double.isNaN(epoch.validationAccuracy())) {
-        json.writeNumberField("validation_accuracy", epoch.validationAccuracy());
-      }
-      json.writeNumberField("learning_rate", epoch.learningRate());
-      json.writeEndObject();
-    }
-    json.writeEndArray();
-    StrategyDecision decision = job.decision();
-    if (decision != null) {
-      json.writeObjectFieldStart("decision");
-      json.writeStringField("chosen", decision.chosen().apiName());
-      json.writeNumberField("frozen_blocks", decision.frozenBlocks());
-      json.writeNumberField("examples_per_class", decision.examplesPerClass());
-      json.writeStringField("size", decision.large() ? "large" : "small");
-      json.writeNumberField("top_probe_accuracy", decision.topProbeAccuracy());
-      if (!Double.isNaN(decision.earlierProbeAccuracy())) {
-        json.writeNumberField("earlier_probe_accuracy", decision.earlierProbeAccuracy());
-      }
-      json.writeStringField("similarity", decision.similar() ? "similar" : "different");
-      if (!Double.isNaN(decision.fineTuneTrialAccuracy())) {
-        json.writeNumberField("fine_tune_trial_accuracy", decision.fineTuneTrialAccuracy());
-      }
-      json.writeStringField("reason", decision.reason());
-      json.writeEndObject();
-    }
-    if (job.error() != null) {
-      json.writeStringField("error", job.error());
-    }
-    if (job.publishedVersion() > 0) {
-      json.writeObjectFieldStart("result");
-      json.writeStringField("model", job.spec().targetModel());
-      json.writeStringField("version", Long.toString(job.publishedVersion()));
-      json.writeNumberField("epochs_run", job.result().epochsRun());
-      json.writeNumberField("train_accuracy", job.result().trainAccuracy());
-      if (!Double.isNaN(job.result().validationAccuracy())) {
-        json.writeNumberField("validation_accuracy", job.result().validationAccuracy());
-      }
-      json.writeEndObject();
-    }
-    json.writeEndObject();
-  }
-
-  private static void time(JsonGenerator json, String field, Instant instant) throws IOException {
-    if (instant != null) {
-      json.writeStringField(field, instant.toString());
-    }
+    ctx.vertx()
+        .executeBlocking(board::documents, false)
+        .onSuccess(
+            all ->
+                Replies.json(
+                    ctx,
+                    200,
+                    json -> {
+                      json.writeStartObject();
+                      json.writeArrayFieldStart("jobs");
+                      for (String document : all) {
+                        json.writeRawValue(document);
+                      }
+                      json.writeEndArray();
+                      json.writeEndObject();
+                    }))
+        .onFailure(ctx::fail);
   }
 }

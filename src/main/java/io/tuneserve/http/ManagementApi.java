@@ -17,15 +17,20 @@ import java.util.function.Supplier;
 final class ManagementApi {
   static final String API = "management";
   private final ModelManager manager;
+  private final Supplier<CompletableFuture<Void>> rescan;
 
-  ManagementApi(ModelManager manager) {
+  /**
+   * @param rescan brings the node to the repository and the registry again
+   */
+  ManagementApi(ModelManager manager, Supplier<CompletableFuture<Void>> rescan) {
     this.manager = manager;
+    this.rescan = rescan;
   }
 
   void mount(Router router) {
     router.post("/v2/repository/index").handler(this::index);
     router.get("/v2/repository/index").handler(this::index);
-    router.post("/v2/repository/rescan").handler(ctx -> await(ctx, manager::rescan));
+    router.post("/v2/repository/rescan").handler(ctx -> await(ctx, rescan));
     router
         .postWithRegex("/v2/repository/models/(?<model>[^/]+)/load")
         .handler(ctx -> await(ctx, () -> manager.load(PathParams.model(ctx))));

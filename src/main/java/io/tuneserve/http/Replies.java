@@ -56,6 +56,7 @@ final class Replies {
       case INVALID_ARGUMENT -> 400;
       case NOT_FOUND -> 404;
       case UNAVAILABLE -> 503;
+      case CONFLICT -> 409;
       case OVERLOADED -> 429;
       case INTERNAL -> 500;
     };

@@ -8,6 +8,8 @@ public enum ErrorKind {
   NOT_FOUND,
   /** The model exists but no version is ready to serve, or the server is draining. */
   UNAVAILABLE,
+  /** The request contradicts the current state (deleting a version others depend on). */
+  CONFLICT,
   /** A queue is full: the client should back off and retry. */
   OVERLOADED,
   /** A fault of the server or the model, not of the request. */

@@ -31,6 +31,10 @@ public class ServingException extends RuntimeException {
     return new ServingException(ErrorKind.UNAVAILABLE, message);
   }
 
+  public static ServingException conflict(String message) {
+    return new ServingException(ErrorKind.CONFLICT, message);
+  }
+
   public static ServingException overloaded(String message) {
     return new ServingException(ErrorKind.OVERLOADED, message);
   }

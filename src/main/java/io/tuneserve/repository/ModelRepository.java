@@ -40,26 +40,63 @@ public final class ModelRepository {
     return directory;
   }
 
-  /**
-   * Makes a staged version visible as the model's next version, in one rename; writes the model's
-   * model.yaml when it has none.
-   *
-   * @return the new version number
-   */
-  public synchronized long publish(String model, Path staged, ModelSettings settingsForNewModel)
-      throws IOException {
-    Path modelDirectory = root.resolve(model);
-    long next =
-        scan(model)
-            .map(source -> source.versions())
-            .filter(v -> !v.isEmpty())
-            .map(v -> v.last() + 1)
-            .orElse(1L);
-    if (!Files.exists(modelDirectory.resolve(ModelSettingsFile.FILE_NAME))) {
-      settingsFile.write(modelDirectory, settingsForNewModel);
+  /** Makes a staged version visible as {@code version} of the model, in one rename. */
+  public void install(String model, long version, Path staged) throws IOException {
+    Path target = root.resolve(model).resolve(Long.toString(version));
+    if (Files.exists(target)) {
+      throw new IOException(model + " version " + version + " already exists in " + root);
     }
-    Files.move(staged, modelDirectory.resolve(Long.toString(next)), StandardCopyOption.ATOMIC_MOVE);
-    return next;
+    Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * Takes a version out of the repository: renamed away at once (so no scan sees it half deleted),
+   * then deleted, or kept under {@code keepAs} when that is not null.
+   */
+  public void remove(String model, long version, String keepAs) throws IOException {
+    Path directory = root.resolve(model).resolve(Long.toString(version));
+    if (!Files.exists(directory)) {
+      return;
+    }
+    Path aside =
+        root.resolve(model)
+            .resolve(
+                "."
+                    + (keepAs == null ? "removed" : keepAs)
+                    + "-"
+                    + version
+                    + "-"
+                    + System.nanoTime());
+    Files.move(directory, aside, StandardCopyOption.ATOMIC_MOVE);
+    if (keepAs == null) {
+      DirectoryTrees.delete(aside);
+    }
+  }
+
+  /** The text of a model's model.yaml; empty when it has none. */
+  public String settingsText(String model) throws IOException {
+    Path file = root.resolve(model).resolve(ModelSettingsFile.FILE_NAME);
+    return Files.isRegularFile(file) ? Files.readString(file) : "";
+  }
+
+  /** Replaces a model's model.yaml with {@code text} (removes it when empty), atomically. */
+  public void writeSettingsText(String model, String text) throws IOException {
+    Path directory = root.resolve(model);
+    Files.createDirectories(directory);
+    Path file = directory.resolve(ModelSettingsFile.FILE_NAME);
+    if (text.isEmpty()) {
+      Files.deleteIfExists(file);
+      return;
+    }
+    Path temporary = directory.resolve("." + ModelSettingsFile.FILE_NAME + ".tmp");
+    Files.writeString(temporary, text);
+    Files.move(
+        temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Writes settings as a model's model.yaml. */
+  public void writeSettings(String model, ModelSettings settings) throws IOException {
+    settingsFile.write(root.resolve(model), settings);
   }
 
   /** Every model directory under the root, by name. */

@@ -57,6 +57,24 @@ public record VersionManifest(
     JSON.writeValue(directory.resolve(FILE_NAME).toFile(), this);
   }
 
+  /**
+   * The checkpoint's sha256: the hash of every file's path and hash, in path order, so two copies
+   * of a version have the same digest exactly when all their files are equal.
+   */
+  public String digest() {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      for (Map.Entry<String, String> file : new TreeMap<>(files).entrySet()) {
+        digest.update(
+            (file.getKey() + "\0" + file.getValue() + "\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** What differs between this manifest and the files now in {@code directory}; empty if none. */
   public List<String> differences(Path directory) throws IOException {
     VersionManifest now = of(directory);

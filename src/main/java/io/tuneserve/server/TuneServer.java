@@ -5,26 +5,37 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tuneserve.batching.BatchScheduler;
 import io.tuneserve.batching.BatchingOptions;
 import io.tuneserve.batching.Clock;
+import io.tuneserve.cluster.ClusterMember;
 import io.tuneserve.config.ServerConfig;
 import io.tuneserve.http.HttpSettings;
 import io.tuneserve.http.HttpVerticle;
+import io.tuneserve.http.ServerParts;
 import io.tuneserve.inference.InferenceService;
 import io.tuneserve.metrics.ServingMetrics;
+import io.tuneserve.registry.CheckpointStore;
+import io.tuneserve.registry.Checkpoints;
+import io.tuneserve.registry.ModelRegistry;
+import io.tuneserve.registry.NodeConvergence;
+import io.tuneserve.registry.RegistrySync;
+import io.tuneserve.registry.SharedDirectoryStore;
 import io.tuneserve.repository.ModelRepository;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.RunnerOptions;
 import io.tuneserve.tf.TensorFlowTrainer;
 import io.tuneserve.tf.TfModelLoader;
 import io.tuneserve.tf.TfRuntimeOptions;
+import io.tuneserve.training.JobBoard;
 import io.tuneserve.training.JobManager;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -48,12 +59,15 @@ public final class TuneServer implements AutoCloseable {
   private final BatchScheduler scheduler;
   private final ThreadPoolExecutor unbatched;
   private final ModelManager manager;
-  private final JobManager jobs;
+  private final ModelRepository repository;
   private final InferenceService inference;
-  private final Vertx vertx;
+  private final ClusterMember member;
+  private volatile Vertx vertx;
+  private volatile JobManager jobs;
+  private volatile NodeConvergence convergence;
   private volatile int port = -1;
 
-  public TuneServer(ServerConfig config) {
+  public TuneServer(ServerConfig config) throws IOException {
     this.config = config;
     int cores = Runtime.getRuntime().availableProcessors();
     ServerConfig.Batching batching = config.batching();
@@ -75,7 +89,8 @@ public final class TuneServer implements AutoCloseable {
                 batching.maxBatchSize(),
                 Duration.ofNanos(Math.round(batching.maxQueueDelayMs() * 1_000_000)),
                 batching.maxQueuedRequests()));
-    ModelRepository repository = new ModelRepository(Path.of(config.models().directory()));
+    this.repository = new ModelRepository(Path.of(config.models().directory()));
+    this.member = ClusterMember.configure(config.cluster());
     this.manager =
         new ModelManager(
             repository,
@@ -91,31 +106,6 @@ public final class TuneServer implements AutoCloseable {
             runnerOptions,
             Clock.SYSTEM);
     this.inference = new InferenceService(manager);
-    this.jobs =
-        new JobManager(
-            new TensorFlowTrainer(),
-            manager,
-            repository,
-            config.training().maxConcurrentJobs(),
-            config.training().maxQueuedJobs(),
-            () -> inference.inFlight() > 0,
-            config.training().inferenceYield(),
-            config.training().headOnly(),
-            java.time.Clock.systemUTC());
-    int eventLoops = config.http().eventLoops() > 0 ? config.http().eventLoops() : cores;
-    this.vertx =
-        Vertx.builder()
-            .with(
-                new VertxOptions()
-                    .setEventLoopPoolSize(eventLoops)
-                    .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false))
-                    .setMetricsOptions(
-                        new MicrometerMetricsOptions()
-                            .setEnabled(true)
-                            .setJvmMetricsEnabled(true)
-                            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
-            .withMetrics(new MicrometerMetricsFactory(registry))
-            .build();
   }
 
   private static ThreadFactory daemonThreads(String prefix) {
@@ -127,8 +117,64 @@ public final class TuneServer implements AutoCloseable {
     };
   }
 
-  /** Starts listening, then loads the repository; completes once the HTTP server listens. */
+  /**
+   * Joins the cluster, starts listening, then brings the node to the registry; completes once the
+   * HTTP server listens.
+   */
   public Future<Integer> start() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    int eventLoops = config.http().eventLoops() > 0 ? config.http().eventLoops() : cores;
+    String host = config.cluster().host();
+    return Vertx.builder()
+        .with(
+            new VertxOptions()
+                .setEventLoopPoolSize(eventLoops)
+                .setEventBusOptions(new EventBusOptions().setHost(host).setClusterPublicHost(host))
+                .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false))
+                .setMetricsOptions(
+                    new MicrometerMetricsOptions()
+                        .setEnabled(true)
+                        .setJvmMetricsEnabled(true)
+                        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .withClusterManager(member.clusterManager())
+        .buildClustered()
+        .compose(
+            clustered -> {
+              vertx = clustered;
+              return listen(eventLoops);
+            });
+  }
+
+  private Future<Integer> listen(int instances) {
+    ModelRegistry modelRegistry = member.registry();
+    ServerConfig.Registry registrySettings = config.registry();
+    CheckpointStore store =
+        ServerConfig.Registry.SHARED.equals(registrySettings.checkpointStore())
+            ? new SharedDirectoryStore(Path.of(registrySettings.sharedDirectory()))
+            : member.replicatedStore();
+    RegistrySync sync =
+        new RegistrySync(
+            modelRegistry,
+            new Checkpoints(store, registrySettings.inlineMaxBytes()),
+            repository,
+            registrySettings.keepVersions(),
+            java.time.Clock.systemUTC());
+    convergence = new NodeConvergence(sync, manager, java.time.Clock.systemUTC());
+    JobBoard board = member.jobBoard();
+    jobs =
+        new JobManager(
+            new TensorFlowTrainer(),
+            manager,
+            repository,
+            sync,
+            board,
+            config.training().maxConcurrentJobs(),
+            config.training().maxQueuedJobs(),
+            () -> inference.inFlight() > 0,
+            config.training().inferenceYield(),
+            config.training().headOnly(),
+            java.time.Clock.systemUTC());
     ServerConfig.Http http = config.http();
     HttpSettings settings =
         new HttpSettings(
@@ -139,16 +185,13 @@ public final class TuneServer implements AutoCloseable {
             http.websocketMaxInFlight(),
             config.training().maxExamples());
     String version = serverVersion();
+    ServerParts parts =
+        new ServerParts(inference, manager, jobs, board, convergence, metrics, registry, version);
     HttpVerticle[] first = new HttpVerticle[1];
-    int instances =
-        config.http().eventLoops() > 0
-            ? config.http().eventLoops()
-            : Runtime.getRuntime().availableProcessors();
     return vertx
         .deployVerticle(
             () -> {
-              HttpVerticle verticle =
-                  new HttpVerticle(settings, inference, manager, jobs, metrics, registry, version);
+              HttpVerticle verticle = new HttpVerticle(settings, parts);
               synchronized (first) {
                 if (first[0] == null) {
                   first[0] = verticle;
@@ -161,25 +204,20 @@ public final class TuneServer implements AutoCloseable {
             id -> {
               port = first[0].actualPort();
               LOG.info(() -> "listening on http://" + http.host() + ":" + port);
-              rescan();
+              modelRegistry.announce("http://" + http.host() + ":" + port);
+              modelRegistry.onChange(this::refresh);
+              refresh();
               long pollMillis = Math.round(config.models().pollIntervalSeconds() * 1000);
               if (pollMillis > 0) {
-                vertx.setPeriodic(pollMillis, pollMillis, timer -> rescan());
+                vertx.setPeriodic(pollMillis, pollMillis, timer -> refresh());
               }
               return port;
             });
   }
 
-  @SuppressWarnings("FutureReturnValueIgnored") // the outcome is logged by the callback
-  private void rescan() {
-    manager
-        .rescan()
-        .whenComplete(
-            (done, error) -> {
-              if (error != null) {
-                LOG.log(Level.SEVERE, "cannot read the model repository", error);
-              }
-            });
+  @SuppressWarnings("FutureReturnValueIgnored") // failures are logged by the convergence
+  private void refresh() {
+    convergence.refresh();
   }
 
   public int port() {
@@ -197,12 +235,19 @@ public final class TuneServer implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      LOG.log(Level.WARNING, "HTTP server did not close cleanly", e);
+    if (jobs != null) {
+      jobs.close();
     }
-    jobs.close();
+    if (convergence != null) {
+      convergence.close();
+    }
+    if (vertx != null) {
+      try {
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.log(Level.WARNING, "the server did not leave the cluster cleanly", e);
+      }
+    }
     manager.close();
     scheduler.close();
     unbatched.shutdown();

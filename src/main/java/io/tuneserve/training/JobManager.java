@@ -2,15 +2,15 @@ package io.tuneserve.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tuneserve.model.ServingException;
+import io.tuneserve.registry.RegistrySync;
+import io.tuneserve.repository.DirectoryTrees;
 import io.tuneserve.repository.ModelRepository;
 import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.repository.ModelSource;
-import io.tuneserve.repository.VersionManifest;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ServedVersion;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -32,7 +32,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 /**
  * Runs fine-tuning jobs on a bounded pool of its own, so training never takes the inference
@@ -47,6 +46,8 @@ public final class JobManager implements AutoCloseable {
   private final Trainer trainer;
   private final ModelManager models;
   private final ModelRepository repository;
+  private final RegistrySync registry;
+  private final JobBoard board;
   private final Clock clock;
   private final ThreadPoolExecutor pool;
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
@@ -66,6 +67,8 @@ public final class JobManager implements AutoCloseable {
       Trainer trainer,
       ModelManager models,
       ModelRepository repository,
+      RegistrySync registry,
+      JobBoard board,
       int concurrentJobs,
       int queuedJobs,
       BooleanSupplier inferenceBusy,
@@ -75,6 +78,9 @@ public final class JobManager implements AutoCloseable {
     this.trainer = trainer;
     this.models = models;
     this.repository = repository;
+    this.registry = registry;
+    this.board = board;
+    board.onCancelRequested(id -> get(id).ifPresent(job -> job.requestCancel(clock.instant())));
     this.clock = clock;
     this.inferenceBusy = inferenceBusy;
     this.inferenceYield = inferenceYield;
@@ -109,6 +115,7 @@ public final class JobManager implements AutoCloseable {
             fingerprint(examples),
             clock.instant());
     jobs.put(job.id(), job);
+    job.subscribe(snapshot -> board.post(job.id(), JobDocument.of(snapshot, board.nodeId())));
     try {
       pool.execute(() -> run(job, examples));
     } catch (RejectedExecutionException e) {
@@ -159,7 +166,28 @@ public final class JobManager implements AutoCloseable {
     }
   }
 
+  /** Runs a job once its target model is free: one job at a time trains a model, cluster-wide. */
   private void run(Job job, LabelledExamples examples) {
+    String target = job.spec().targetModel();
+    try {
+      while (!board.tryClaimTarget(target, 1000)) {
+        if (job.cancelRequested()) {
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      job.fail("interrupted", clock.instant());
+      return;
+    }
+    try {
+      train(job, examples);
+    } finally {
+      board.releaseTarget(target);
+    }
+  }
+
+  private void train(Job job, LabelledExamples examples) {
     if (job.cancelRequested()) {
       return;
     }
@@ -199,9 +227,8 @@ public final class JobManager implements AutoCloseable {
         throw new TrainingCancelledException();
       }
       writeLineage(staging, job, baseVersion, result);
-      VersionManifest.of(staging).write(staging);
       long version =
-          repository.publish(spec.targetModel(), staging, targetSettings(baseSettings, examples));
+          registry.publish(spec.targetModel(), staging, targetSettings(baseSettings, examples));
       staging = null;
       models.load(spec.targetModel()).get(5, TimeUnit.MINUTES);
       job.succeed(version, result, clock.instant());
@@ -359,11 +386,8 @@ public final class JobManager implements AutoCloseable {
   }
 
   private static void deleteTree(Path root) {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(root)) {
-      files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    try {
+      DirectoryTrees.delete(root);
     } catch (IOException e) {
       LOG.log(Level.WARNING, "cannot remove " + root, e);
     }

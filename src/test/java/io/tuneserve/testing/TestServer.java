@@ -39,6 +39,7 @@ public final class TestServer implements AutoCloseable {
     overrides.put("models.poll_interval_seconds", 0);
     overrides.put("http.event_loops", 2);
     overrides.put("batching.threads", 2);
+    overrides.put("cluster.name", "test-" + java.util.UUID.randomUUID());
   }
 
   public Path repository() {
@@ -82,6 +83,11 @@ public final class TestServer implements AutoCloseable {
     port = freePort();
     overrides.put("http.port", port);
     overrides.put("models.directory", repository.toString());
+    if (!overrides.containsKey("cluster.port")) {
+      int member = freePort();
+      overrides.put("cluster.port", member);
+      overrides.put("cluster.members", "127.0.0.1:" + member);
+    }
     ServerConfig config = new ConfigLoader().load(null, Map.of(), overrides);
     server = new TuneServer(config);
     server.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

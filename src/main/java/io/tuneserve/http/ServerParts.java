@@ -1,0 +1,27 @@
+package io.tuneserve.http;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tuneserve.inference.InferenceService;
+import io.tuneserve.metrics.ServingMetrics;
+import io.tuneserve.registry.NodeConvergence;
+import io.tuneserve.serving.ModelManager;
+import io.tuneserve.training.JobBoard;
+import io.tuneserve.training.JobManager;
+
+/**
+ * What the HTTP APIs call into.
+ *
+ * @param jobs the jobs this node runs
+ * @param board the jobs of the whole cluster
+ * @param node this node's agreement with the cluster's registry
+ * @param prometheus the registry /metrics scrapes
+ */
+public record ServerParts(
+    InferenceService inference,
+    ModelManager manager,
+    JobManager jobs,
+    JobBoard board,
+    NodeConvergence node,
+    ServingMetrics metrics,
+    PrometheusMeterRegistry prometheus,
+    String serverVersion) {}

@@ -1,0 +1,451 @@
+package io.tuneserve.registry;
+
+import io.tuneserve.model.ServingException;
+import io.tuneserve.repository.DirectoryTrees;
+import io.tuneserve.repository.HeadDefinition;
+import io.tuneserve.repository.ModelRepository;
+import io.tuneserve.repository.ModelSettings;
+import io.tuneserve.repository.ModelSource;
+import io.tuneserve.repository.VersionManifest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Keeps this node's model repository and the cluster's registry in agreement. Versions found on
+ * disk that the registry does not know are registered (their files put in the checkpoint store);
+ * registered versions this node lacks are fetched, checked against their sha256 and installed;
+ * deleted versions are removed. Publishing a new version and deleting one go through here too,
+ * under the model's cluster-wide lock, so version numbers are never handed out twice.
+ */
+public final class RegistrySync {
+  private static final Logger LOG = Logger.getLogger(RegistrySync.class.getName());
+
+  private final ModelRegistry registry;
+  private final Checkpoints checkpoints;
+  private final ModelRepository repository;
+  private final int keepVersions;
+  private final Clock clock;
+
+  /** model.yaml text this node and the registry last agreed on, by model. */
+  private final Map<String, String> agreedSettings = new ConcurrentHashMap<>();
+
+  /** Checkpoint digest of the local copy of each version, computed once. */
+  private final Map<String, String> localDigests = new ConcurrentHashMap<>();
+
+  /** Versions refused on this node, with the registered digest they were refused at and why. */
+  private final Map<String, Refusal> refused = new ConcurrentHashMap<>();
+
+  /** The states this node last reported, by version key. */
+  private final Map<String, NodeVersionState> reported = new HashMap<>();
+
+  private record Refusal(String model, long version, String sha256, String reason) {}
+
+  public RegistrySync(
+      ModelRegistry registry,
+      Checkpoints checkpoints,
+      ModelRepository repository,
+      int keepVersions,
+      Clock clock) {
+    this.registry = registry;
+    this.checkpoints = checkpoints;
+    this.repository = repository;
+    this.keepVersions = keepVersions;
+    this.clock = clock;
+  }
+
+  public ModelRegistry registry() {
+    return registry;
+  }
+
+  /** One round of agreement between the repository on disk and the registry. */
+  public synchronized void sync() throws Exception {
+    Map<String, ModelSource> local = repository.scan();
+    for (ModelSource model : local.values()) {
+      syncSettings(model.name());
+      registerLocalVersions(model);
+    }
+    for (ModelRecord model : registry.models().values()) {
+      if (!local.containsKey(model.name())) {
+        syncSettings(model.name());
+      }
+    }
+    for (VersionRecord version : registry.versions()) {
+      installIfMissing(version);
+    }
+    for (ModelSource model : repository.scan().values()) {
+      for (long version : model.versions()) {
+        if (registry.wasDeleted(model.name(), version)) {
+          removeLocal(model.name(), version);
+        }
+      }
+    }
+  }
+
+  /**
+   * The registry's model.yaml wins, unless this node's copy changed since they last agreed and the
+   * registry's did not: then the local edit is the news and goes to the registry.
+   */
+  private void syncSettings(String model) throws IOException {
+    String local = repository.settingsText(model);
+    Optional<ModelRecord> registered = registry.model(model);
+    String agreed = agreedSettings.get(model);
+    if (registered.isEmpty()) {
+      registry.putModel(new ModelRecord(model, local));
+      agreedSettings.put(model, local);
+      return;
+    }
+    String shared = registered.get().settings();
+    if (local.equals(shared)) {
+      agreedSettings.put(model, local);
+    } else if (agreed != null && !local.equals(agreed) && shared.equals(agreed)) {
+      registry.putModel(new ModelRecord(model, local));
+      agreedSettings.put(model, local);
+      LOG.info(() -> "model.yaml of " + model + " changed on this node; the cluster takes it");
+    } else {
+      repository.writeSettingsText(model, shared);
+      agreedSettings.put(model, shared);
+    }
+  }
+
+  private void registerLocalVersions(ModelSource model) throws Exception {
+    List<Long> unknown = new ArrayList<>();
+    for (long version : model.versions()) {
+      if (refused.containsKey(VersionRecord.key(model.name(), version))) {
+        continue;
+      }
+      Optional<VersionRecord> registered = registry.version(model.name(), version);
+      if (registered.isPresent()) {
+        setAsideIfDifferent(model, registered.get());
+      } else if (!registry.wasDeleted(model.name(), version)) {
+        unknown.add(version);
+      }
+    }
+    if (unknown.isEmpty()) {
+      return;
+    }
+    registry.underModelLock(
+        model.name(),
+        () -> {
+          for (long version : unknown) {
+            if (registry.version(model.name(), version).isEmpty()
+                && !registry.wasDeleted(model.name(), version)) {
+              register(model, version);
+            }
+          }
+          return null;
+        });
+  }
+
+  /** Registers a version found on disk (dropped in by hand, or kept from an earlier run). */
+  private void register(ModelSource model, long version) throws IOException {
+    Path directory = model.versionDirectory(version);
+    Optional<VersionManifest> written = VersionManifest.read(directory);
+    if (written.isPresent()) {
+      List<String> differences = written.get().differences(directory);
+      if (!differences.isEmpty()) {
+        refuse(
+            model.name(),
+            version,
+            written.get().digest(),
+            "refused: the version's files do not match its manifest: "
+                + String.join("; ", differences));
+        return;
+      }
+    }
+    VersionManifest manifest = VersionManifest.of(directory);
+    registry.putVersion(
+        record(
+            model.name(),
+            version,
+            manifest,
+            checkpoints.put(model.name(), version, directory, manifest),
+            directory,
+            model.lineage(version).orElse(null)));
+    localDigests.put(VersionRecord.key(model.name(), version), manifest.digest());
+    LOG.info(() -> "registered " + model.name() + " version " + version + " from " + directory);
+  }
+
+  private VersionRecord record(
+      String model,
+      long version,
+      VersionManifest manifest,
+      StoredCheckpoint stored,
+      Path directory,
+      String lineage)
+      throws IOException {
+    String headBase = null;
+    if (HeadDefinition.existsIn(directory)) {
+      HeadDefinition head = HeadDefinition.read(directory);
+      headBase = VersionRecord.key(head.baseModel(), head.baseVersion());
+    }
+    return new VersionRecord(
+        model,
+        version,
+        manifest.digest(),
+        manifest.bytes(),
+        manifest.files(),
+        stored.store(),
+        stored.location(),
+        stored.inline(),
+        lineage,
+        headBase,
+        false,
+        clock.instant().toString(),
+        registry.nodeId());
+  }
+
+  /** A local copy that differs from the registered version is kept aside, not served. */
+  private void setAsideIfDifferent(ModelSource model, VersionRecord registered) throws IOException {
+    String key = registered.key();
+    String digest = localDigests.get(key);
+    if (digest == null) {
+      digest = VersionManifest.of(model.versionDirectory(registered.version())).digest();
+      localDigests.put(key, digest);
+    }
+    if (!digest.equals(registered.sha256())) {
+      LOG.warning(
+          () ->
+              "the local copy of "
+                  + key
+                  + " differs from the registered one; it is kept as a hidden directory and"
+                  + " the registered version installed");
+      repository.remove(model.name(), registered.version(), "conflicting");
+      localDigests.remove(key);
+    }
+  }
+
+  private void installIfMissing(VersionRecord version) throws IOException {
+    Path directory =
+        repository.root().resolve(version.model()).resolve(Long.toString(version.version()));
+    Refusal before = refused.get(version.key());
+    if (Files.exists(directory) || (before != null && before.sha256().equals(version.sha256()))) {
+      return;
+    }
+    Path fetched = repository.stagingDirectory(version.model(), "fetch-" + UUID.randomUUID());
+    try {
+      Files.createDirectories(fetched);
+      checkpoints.fetch(version, fetched);
+      VersionManifest registered = new VersionManifest(version.files(), version.bytes());
+      List<String> differences = registered.differences(fetched);
+      if (!differences.isEmpty()) {
+        refuse(
+            version.model(),
+            version.version(),
+            version.sha256(),
+            "refused: the checkpoint does not match its registered sha256: "
+                + String.join("; ", differences));
+        return;
+      }
+      registered.write(fetched);
+      repository.install(version.model(), version.version(), fetched);
+      localDigests.put(version.key(), version.sha256());
+      refused.remove(version.key());
+      LOG.info(() -> "installed " + version.key() + " from the " + version.store() + " store");
+    } catch (IOException e) {
+      refuse(
+          version.model(),
+          version.version(),
+          version.sha256(),
+          "cannot fetch the checkpoint: " + e.getMessage());
+    } finally {
+      deleteQuietly(fetched);
+    }
+  }
+
+  private void refuse(String model, long version, String sha256, String reason) {
+    refused.put(VersionRecord.key(model, version), new Refusal(model, version, sha256, reason));
+    LOG.warning(() -> model + " version " + version + ": " + reason);
+  }
+
+  private void removeLocal(String model, long version) throws IOException {
+    repository.remove(model, version, null);
+    localDigests.remove(VersionRecord.key(model, version));
+    LOG.info(() -> "removed deleted " + model + " version " + version);
+  }
+
+  /**
+   * Publishes a staged version directory as the model's next version: its files go to the
+   * checkpoint store, then into this node's repository, then its record into the registry, where
+   * every node sees it. Older versions beyond the retention are deleted.
+   *
+   * @return the new version number
+   */
+  public long publish(String model, Path staged, ModelSettings settingsForNewModel)
+      throws Exception {
+    return registry.underModelLock(
+        model,
+        () -> {
+          long local =
+              repository
+                  .scan(model)
+                  .map(m -> m.versions())
+                  .filter(v -> !v.isEmpty())
+                  .map(v -> v.last())
+                  .orElse(0L);
+          long version = Math.max(registry.highestVersion(model), local) + 1;
+          if (registry.model(model).isEmpty() && repository.settingsText(model).isEmpty()) {
+            repository.writeSettings(model, settingsForNewModel);
+          }
+          syncSettings(model);
+          VersionManifest manifest = VersionManifest.of(staged);
+          manifest.write(staged);
+          StoredCheckpoint stored = checkpoints.put(model, version, staged, manifest);
+          String lineage = readLineage(staged);
+          VersionRecord record = record(model, version, manifest, stored, staged, lineage);
+          try {
+            repository.install(model, version, staged);
+          } catch (IOException e) {
+            checkpoints.delete(record);
+            throw e;
+          }
+          localDigests.put(record.key(), record.sha256());
+          registry.putVersion(record);
+          applyRetention(model);
+          return version;
+        });
+  }
+
+  private static String readLineage(Path directory) throws IOException {
+    Path file = directory.resolve(ModelSource.LINEAGE_FILE);
+    return Files.isRegularFile(file) ? Files.readString(file) : null;
+  }
+
+  /** Deletes the versions beyond the newest {@code keepVersions}, except pinned ones and bases. */
+  private void applyRetention(String model) {
+    if (keepVersions == 0) {
+      return;
+    }
+    List<VersionRecord> all = registry.versions();
+    Set<String> bases = new HashSet<>();
+    all.forEach(
+        v -> {
+          if (v.headBase() != null) {
+            bases.add(v.headBase());
+          }
+        });
+    List<VersionRecord> versions =
+        all.stream()
+            .filter(v -> v.model().equals(model))
+            .sorted(Comparator.comparingLong(VersionRecord::version).reversed())
+            .toList();
+    for (VersionRecord version :
+        versions.subList(Math.min(keepVersions, versions.size()), versions.size())) {
+      if (!version.pinned() && !bases.contains(version.key())) {
+        deleteRecord(version);
+        LOG.info(() -> "retention deleted " + version.key());
+      }
+    }
+  }
+
+  private void deleteRecord(VersionRecord version) {
+    registry.removeVersion(version.model(), version.version());
+    try {
+      checkpoints.delete(version);
+      removeLocal(version.model(), version.version());
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "cannot remove the files of " + version.key(), e);
+    }
+  }
+
+  /** Deletes a version from the registry, the checkpoint store and (by their sync) every node. */
+  public void delete(String model, long version) throws Exception {
+    registry.underModelLock(
+        model,
+        () -> {
+          VersionRecord record = registered(model, version);
+          List<String> heads =
+              registry.versions().stream()
+                  .filter(v -> record.key().equals(v.headBase()))
+                  .map(VersionRecord::key)
+                  .toList();
+          if (!heads.isEmpty()) {
+            throw ServingException.conflict(
+                record.key()
+                    + " is the base of the head-only versions "
+                    + heads
+                    + "; delete those first");
+          }
+          deleteRecord(record);
+          return null;
+        });
+  }
+
+  private VersionRecord registered(String model, long version) {
+    return registry
+        .version(model, version)
+        .orElseThrow(
+            () ->
+                ServingException.notFound(
+                    "no version " + version + " of " + model + " in the registry"));
+  }
+
+  /** Marks a version as kept whatever the retention (or no longer). */
+  public VersionRecord pin(String model, long version, boolean pinned) throws Exception {
+    return registry.underModelLock(
+        model,
+        () -> {
+          VersionRecord record = registered(model, version);
+          VersionRecord changed = record.withPinned(pinned);
+          registry.putVersion(changed);
+          return changed;
+        });
+  }
+
+  /**
+   * Tells the registry how this node's versions are doing: the states the model manager reports
+   * plus the versions refused before installing; only changes are written.
+   */
+  public synchronized void reportStates(Map<String, NodeVersionState> managerStates) {
+    Map<String, NodeVersionState> now = new HashMap<>(managerStates);
+    String at = clock.instant().toString();
+    refused.forEach(
+        (key, refusal) ->
+            now.putIfAbsent(
+                key,
+                new NodeVersionState(
+                    registry.nodeId(),
+                    refusal.model(),
+                    refusal.version(),
+                    NodeVersionState.REFUSED,
+                    refusal.reason(),
+                    at)));
+    now.forEach(
+        (key, state) -> {
+          NodeVersionState before = reported.get(key);
+          if (before == null
+              || !before.state().equals(state.state())
+              || !java.util.Objects.equals(before.error(), state.error())) {
+            registry.reportState(state);
+            reported.put(key, state);
+          }
+        });
+    for (String key : new ArrayList<>(reported.keySet())) {
+      if (!now.containsKey(key)) {
+        NodeVersionState gone = reported.remove(key);
+        registry.clearState(gone.model(), gone.version());
+      }
+    }
+  }
+
+  private static void deleteQuietly(Path directory) {
+    try {
+      DirectoryTrees.delete(directory);
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "cannot remove " + directory, e);
+    }
+  }
+}
