@@ -92,15 +92,7 @@ class JobsApiTest {
   }
 
   private static JsonNode awaitFinal(String id) throws Exception {
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (System.nanoTime() < deadline) {
-      JsonNode job = JSON.readTree(server.get("/v1/jobs/" + id).body());
-      if (List.of("SUCCEEDED", "FAILED", "CANCELLED").contains(job.get("state").asText())) {
-        return job;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("job " + id + " did not finish");
+    return server.client().awaitJob(id);
   }
 
   @Test

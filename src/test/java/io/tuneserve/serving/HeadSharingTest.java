@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tuneserve.data.FashionMnist;
 import io.tuneserve.data.LabelledImages;
+import io.tuneserve.testing.FashionJobs;
 import io.tuneserve.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -28,54 +28,10 @@ import org.junit.jupiter.api.Test;
 class HeadSharingTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private static String image(LabelledImages images, int index) {
-    StringBuilder json = new StringBuilder("[");
-    for (int y = 0; y < 28; y++) {
-      json.append(y == 0 ? "[" : ",[");
-      for (int x = 0; x < 28; x++) {
-        json.append(x == 0 ? "[" : ",[")
-            .append(images.pixels()[index * 784 + y * 28 + x])
-            .append(']');
-      }
-      json.append(']');
-    }
-    return json.append(']').toString();
-  }
-
-  private static String job(
-      LabelledImages images, String target, String[] names, int from, int count) {
-    StringBuilder instances = new StringBuilder();
-    StringBuilder labels = new StringBuilder();
-    for (int i = from; i < from + count; i++) {
-      instances.append(i == from ? "" : ",").append(image(images, i));
-      labels.append(i == from ? "" : ",").append('"').append(names[images.labels()[i]]).append('"');
-    }
-    return "{\"base_model\": \"fashion-convnet\", \"target_model\": \""
-        + target
-        + "\","
-        + " \"strategy\": \"feature_extractor\", \"hyperparameters\": {\"epochs\": 10},"
-        + " \"instances\": ["
-        + instances
-        + "], \"labels\": ["
-        + labels
-        + "]}";
-  }
-
-  private static JsonNode awaitDone(TestServer server, String id) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (System.nanoTime() < deadline) {
-      JsonNode job = JSON.readTree(server.get("/v1/jobs/" + id).body());
-      if (job.get("state").asText().matches("SUCCEEDED|FAILED|CANCELLED")) {
-        return job;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("job did not finish");
-  }
-
   @Test
   void headsShareTheBaseAndItsBatches() throws Exception {
-    LabelledImages images = new FashionMnist(FashionMnist.DEFAULT_DIRECTORY).test();
+    FashionJobs jobs = new FashionJobs();
+    LabelledImages images = jobs.images();
     String[] groups = {
       "top", "other", "top", "other", "top", "shoe", "top", "shoe", "other", "shoe"
     };
@@ -85,10 +41,16 @@ class HeadSharingTest {
       for (String[] target :
           List.of(new String[] {"heads-a", "groups"}, new String[] {"heads-b", "footwear"})) {
         String body =
-            job(images, target[0], target[1].equals("groups") ? groups : footwear, 0, 120);
+            jobs.job(
+                target[0],
+                target[1].equals("groups") ? groups : footwear,
+                0,
+                120,
+                "\"strategy\": \"feature_extractor\", \"hyperparameters\": {\"epochs\": 10}");
         HttpResponse<String> submitted = server.post("/v1/jobs", body);
         assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
-        JsonNode done = awaitDone(server, JSON.readTree(submitted.body()).get("id").asText());
+        JsonNode done =
+            server.client().awaitJob(JSON.readTree(submitted.body()).get("id").asText());
         assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
         Path version = server.repository().resolve(target[0]).resolve("1");
         assertThat(version.resolve("head.json")).exists();
@@ -109,7 +71,7 @@ class HeadSharingTest {
                   HttpResponse<String> response =
                       server.post(
                           "/v1/models/" + model + ":predict",
-                          "{\"instances\": [" + image(images, index) + "]}");
+                          "{\"instances\": [" + jobs.image(index) + "]}");
                   JsonNode probabilities =
                       JSON.readTree(response.body()).at("/predictions/0/probabilities");
                   return new int[] {response.statusCode(), probabilities.size()};
@@ -132,7 +94,7 @@ class HeadSharingTest {
       assertThat(server.post("/v2/repository/models/fashion-convnet/unload", "").statusCode())
           .isEqualTo(200);
       HttpResponse<String> orphan =
-          server.post("/v1/models/heads-a:predict", "{\"instances\": [" + image(images, 1) + "]}");
+          server.post("/v1/models/heads-a:predict", "{\"instances\": [" + jobs.image(1) + "]}");
       assertThat(orphan.statusCode()).isEqualTo(503);
       assertThat(JSON.readTree(orphan.body()).get("error").asText())
           .contains("base model fashion-convnet");

@@ -9,13 +9,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +23,7 @@ import java.util.stream.Stream;
 public final class TestServer implements AutoCloseable {
   private final Path repository;
   private final Map<String, Object> overrides = new HashMap<>();
-  private final HttpClient client =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private NodeClient client;
   private TuneServer server;
   private int port;
 
@@ -81,6 +78,7 @@ public final class TestServer implements AutoCloseable {
   /** Starts the server and waits until it reports ready. */
   public TestServer start() throws Exception {
     port = freePort();
+    client = new NodeClient(port);
     overrides.put("http.port", port);
     overrides.put("models.directory", repository.toString());
     if (!overrides.containsKey("cluster.port")) {
@@ -104,40 +102,31 @@ public final class TestServer implements AutoCloseable {
   }
 
   public URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + port + path);
+    return client.uri(path);
   }
 
   public HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    return client.send(
-        HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    return client.get(path);
   }
 
   public HttpResponse<String> post(String path, String body)
       throws IOException, InterruptedException {
-    return client.send(
-        HttpRequest.newBuilder(uri(path))
-            .timeout(Duration.ofSeconds(30))
-            .header("content-type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return client.post(path, body);
   }
 
   public HttpResponse<byte[]> post(String path, byte[] body, Map<String, String> headers)
       throws IOException, InterruptedException {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(uri(path))
-            .timeout(Duration.ofSeconds(30))
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    headers.forEach(request::header);
-    return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    return client.post(path, body, headers);
   }
 
   public HttpResponse<String> send(HttpRequest.Builder request)
       throws IOException, InterruptedException {
-    return client.send(
-        request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    return client.send(request);
+  }
+
+  /** The HTTP client of this server. */
+  public NodeClient client() {
+    return client;
   }
 
   public TuneServer server() {
