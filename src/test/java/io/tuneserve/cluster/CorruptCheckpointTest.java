@@ -1,0 +1,94 @@
+package io.tuneserve.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tuneserve.testing.TestData;
+import io.tuneserve.testing.TestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two nodes over a shared checkpoint directory: a checkpoint that no longer matches its registered
+ * sha256 is refused by the node that fetches it, the registry says so, and that node keeps serving
+ * the previous version.
+ */
+class CorruptCheckpointTest {
+
+  @Test
+  void aCorruptCheckpointIsRefusedAndThePreviousVersionKeepsServing() throws Exception {
+    Path shared = Files.createTempDirectory("tuneserve-shared");
+    int portA = TestServer.freePort();
+    int portB = TestServer.freePort();
+    String name = "corrupt-" + UUID.randomUUID();
+    String members = "127.0.0.1:" + portA + ",127.0.0.1:" + portB;
+    try (TestServer a = node(new TestServer().withDemoModel(), name, portA, members, shared);
+        TestServer b = node(new TestServer(), name, portB, members, shared)) {
+      a.start();
+      TestServer.copyTree(TestData.fashionConvnet(), a.repository().resolve("fashion-convnet/2"));
+      assertThat(a.post("/v2/repository/rescan", "").statusCode()).isEqualTo(200);
+      Path stored;
+      try (Stream<Path> versions = Files.list(shared.resolve("fashion-convnet"))) {
+        stored =
+            versions.filter(p -> p.getFileName().toString().startsWith("2-")).findFirst().get();
+      }
+      Path weights = stored.resolve("variables/variables.data-00000-of-00001");
+      byte[] bytes = Files.readAllBytes(weights);
+      bytes[bytes.length / 2] ^= 0x5a;
+      Files.write(weights, bytes);
+
+      b.start();
+      JsonNode versions = b.client().getJson("/v2/registry/models/fashion-convnet").get("versions");
+      String nodeB = b.client().getJson("/v2/registry").get("node").asText();
+      JsonNode refused = versions.get(1).get("nodes").get(nodeB);
+      assertThat(versions.get(1).get("version").asText()).isEqualTo("2");
+      assertThat(refused.get("state").asText()).isEqualTo("REFUSED");
+      assertThat(refused.get("error").asText())
+          .contains("does not match its registered sha256")
+          .contains("variables/variables.data-00000-of-00001");
+      assertThat(versions.get(0).get("nodes").get(nodeB).get("state").asText())
+          .isEqualTo("AVAILABLE");
+      assertThat(b.repository().resolve("fashion-convnet/2")).doesNotExist();
+
+      JsonNode status = b.client().getJson("/v1/models/fashion-convnet");
+      assertThat(status.at("/model_version_status/0/version").asText()).isEqualTo("1");
+      assertThat(status.at("/model_version_status/0/state").asText()).isEqualTo("AVAILABLE");
+      assertThat(b.post("/v1/models/fashion-convnet:predict", instance()).statusCode())
+          .isEqualTo(200);
+      assertThat(
+              a.client()
+                  .getJson("/v1/models/fashion-convnet")
+                  .at("/model_version_status/0/version")
+                  .asText())
+          .isEqualTo("2");
+    } finally {
+      TestServer.deleteTree(shared);
+    }
+  }
+
+  private static TestServer node(
+      TestServer server, String name, int port, String members, Path shared) {
+    return server
+        .set("cluster.name", name)
+        .set("cluster.port", port)
+        .set("cluster.members", members)
+        .set("registry.checkpoint_store", "shared")
+        .set("registry.shared_directory", shared.toString())
+        .set("registry.inline_max_bytes", 0);
+  }
+
+  private static String instance() {
+    StringBuilder row = new StringBuilder("{\"instances\": [[");
+    for (int y = 0; y < 28; y++) {
+      row.append(y == 0 ? "[" : ",[");
+      for (int x = 0; x < 28; x++) {
+        row.append(x == 0 ? "[0.5]" : ",[0.5]");
+      }
+      row.append(']');
+    }
+    return row.append("]]}").toString();
+  }
+}
