@@ -232,7 +232,7 @@ public final class TrainingImpact {
     }
   }
 
-  private static void copy(Path from, Path to) throws Exception {
+  static void copy(Path from, Path to) throws Exception {
     try (var files = Files.walk(from)) {
       for (Path source : (Iterable<Path>) files::iterator) {
         Path target = to.resolve(from.relativize(source).toString());
