@@ -44,6 +44,7 @@ final class HazelcastRegistry implements ModelRegistry {
   private final IMap<String, String> states;
   private final IMap<String, String> nodes;
   private final IMap<String, String> locks;
+  private final IMap<String, String> signatures;
   private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<String>> nodeLeftListeners = new CopyOnWriteArrayList<>();
 
@@ -56,6 +57,7 @@ final class HazelcastRegistry implements ModelRegistry {
     this.states = hazelcast.getMap("tuneserve.version-states");
     this.nodes = hazelcast.getMap("tuneserve.nodes");
     this.locks = hazelcast.getMap("tuneserve.locks");
+    this.signatures = hazelcast.getMap("tuneserve.signatures");
     ChangeListener listener = new ChangeListener();
     models.addEntryListener(listener, false);
     versions.addEntryListener(listener, false);
@@ -164,6 +166,7 @@ final class HazelcastRegistry implements ModelRegistry {
     String key = VersionRecord.key(model, version);
     deleted.set(key, Instant.now().toString());
     versions.delete(key);
+    signatures.delete(key);
   }
 
   @Override
@@ -183,6 +186,16 @@ final class HazelcastRegistry implements ModelRegistry {
       }
     }
     return highest;
+  }
+
+  @Override
+  public void recordSignatures(String model, long version, String json) {
+    signatures.putIfAbsent(VersionRecord.key(model, version), json);
+  }
+
+  @Override
+  public Map<String, String> signatures() {
+    return new TreeMap<>(signatures);
   }
 
   @Override

@@ -84,6 +84,7 @@ final class RegistryApi {
     registry.nodes().values().forEach(node -> nodes.add(JSON.valueToTree(node)));
     List<VersionRecord> versions = registry.versions();
     List<NodeVersionState> states = registry.states();
+    Map<String, String> signatures = registry.signatures();
     ArrayNode models = root.putArray("models");
     for (Map.Entry<String, ModelRecord> model : registry.models().entrySet()) {
       if (only != null && !only.equals(model.getKey())) {
@@ -95,7 +96,12 @@ final class RegistryApi {
       ArrayNode versionViews = entry.putArray("versions");
       for (VersionRecord version : versions) {
         if (version.model().equals(model.getKey())) {
-          versionViews.add(versionView(version, states));
+          ObjectNode versionView = versionViews.addObject();
+          versionView.setAll(versionView(version, states));
+          String signature = signatures.get(version.key());
+          if (signature != null) {
+            versionView.set("signatures", JSON.readTree(signature));
+          }
         }
       }
     }

@@ -43,6 +43,15 @@ public interface ModelRegistry {
   /** The highest version number a model has ever had, deleted ones included; 0 if none. */
   long highestVersion(String model);
 
+  /**
+   * Records the signatures of a version (JSON: name to inputs and outputs with their types and
+   * shapes), as the first node that loads it reads them; later calls change nothing.
+   */
+  void recordSignatures(String model, long version, String signatures);
+
+  /** The recorded signatures of every version, by version key. */
+  Map<String, String> signatures();
+
   /** Records how a version is doing on this node. */
   void reportState(NodeVersionState state);
 

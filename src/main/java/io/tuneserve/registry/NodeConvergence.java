@@ -1,12 +1,22 @@
 package io.tuneserve.registry;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tuneserve.model.ServingException;
+import io.tuneserve.model.TensorSpec;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ModelStatus;
+import io.tuneserve.serving.ServedVersion;
+import io.tuneserve.serving.VersionState;
 import io.tuneserve.serving.VersionStatus;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +41,8 @@ public final class NodeConvergence implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final Set<String> signaturesRecorded = ConcurrentHashMap.newKeySet();
   private CompletableFuture<Void> waiting;
   private volatile boolean converged;
 
@@ -93,6 +105,9 @@ public final class NodeConvergence implements AutoCloseable {
     String at = clock.instant().toString();
     for (ModelStatus model : manager.status()) {
       for (VersionStatus version : model.versions()) {
+        if (version.state() == VersionState.AVAILABLE) {
+          recordSignatures(model.name(), version.version());
+        }
         states.put(
             VersionRecord.key(model.name(), version.version()),
             new NodeVersionState(
@@ -105,6 +120,49 @@ public final class NodeConvergence implements AutoCloseable {
       }
     }
     sync.reportStates(states);
+  }
+
+  /** Records a loaded version's signatures in the registry, once per version and node. */
+  private void recordSignatures(String model, long version) {
+    String key = VersionRecord.key(model, version);
+    if (signaturesRecorded.contains(key)) {
+      return;
+    }
+    ServedVersion served;
+    try {
+      served = manager.acquire(model, OptionalLong.of(version));
+    } catch (ServingException notServing) {
+      return;
+    }
+    try {
+      ObjectNode all = JSON.createObjectNode();
+      served
+          .signatures()
+          .forEach(
+              (name, signature) -> {
+                ObjectNode entry = all.putObject(name);
+                describe(entry.putObject("inputs"), signature.inputs());
+                describe(entry.putObject("outputs"), signature.outputs());
+              });
+      sync.registry().recordSignatures(model, version, all.toString());
+      signaturesRecorded.add(key);
+    } finally {
+      served.release();
+    }
+  }
+
+  private static void describe(ObjectNode into, Map<String, TensorSpec> tensors) {
+    tensors.forEach(
+        (name, spec) -> {
+          ObjectNode tensor = into.putObject(name);
+          tensor.put("dtype", spec.tfType());
+          ArrayNode shape = tensor.putArray("shape");
+          if (spec.shape() != null) {
+            for (long dim : spec.shape()) {
+              shape.add(dim);
+            }
+          }
+        });
   }
 
   @Override

@@ -122,6 +122,18 @@ public final class TuneServer implements AutoCloseable {
    * HTTP server listens.
    */
   public Future<Integer> start() {
+    if (!java.nio.file.Files.isDirectory(repository.root())) {
+      try {
+        java.nio.file.Files.createDirectories(repository.root());
+        LOG.info(
+            () ->
+                "created an empty model repository "
+                    + repository.root()
+                    + "; the cluster fills it");
+      } catch (IOException e) {
+        return Future.failedFuture(e);
+      }
+    }
     int cores = Runtime.getRuntime().availableProcessors();
     int eventLoops = config.http().eventLoops() > 0 ? config.http().eventLoops() : cores;
     String host = config.cluster().host();

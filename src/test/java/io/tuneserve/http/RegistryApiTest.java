@@ -76,6 +76,12 @@ class RegistryApiTest {
     JsonNode base = demo.get("versions").get(0);
     assertThat(base.get("sha256").asText()).hasSize(64);
     assertThat(base.get("store").asText()).isEqualTo("replicated");
+    assertThat(base.at("/signatures/serving_default/inputs/images/dtype").asText())
+        .isEqualTo("DT_FLOAT");
+    assertThat(base.at("/signatures/serving_default/inputs/images/shape").toString())
+        .isEqualTo("[-1,-1,-1,1]");
+    assertThat(base.at("/signatures/features/outputs/features/shape").toString())
+        .isEqualTo("[-1,128]");
     assertThat(base.get("nodes").get(registry.get("node").asText()).get("state").asText())
         .isEqualTo("AVAILABLE");
 
