@@ -31,13 +31,24 @@ class HazelcastSetupTest {
     assertThat(join.getMulticastConfig().isEnabled()).isFalse();
     assertThat(join.getAutoDetectionConfig().isEnabled()).isFalse();
     assertThat(join.getTcpIpConfig().isEnabled()).isTrue();
-    assertThat(join.getTcpIpConfig().getMembers()).containsExactly("127.0.0.1:5701-5703");
+    assertThat(join.getTcpIpConfig().getMembers())
+        .containsExactly("127.0.0.1:5701", "127.0.0.1:5702", "127.0.0.1:5703");
     assertThat(config.getNetworkConfig().getInterfaces().getInterfaces())
         .containsExactly("127.0.0.1");
     assertThat(config.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
     assertThat(config.getProperty("hazelcast.socket.bind.any")).isEqualTo("false");
     assertThat(config.getMapConfig("tuneserve.versions").getBackupCount()).isEqualTo(1);
     assertThat(config.getMapConfig("tuneserve.checkpoint-chunks").getBackupCount()).isEqualTo(1);
+
+    config.setClusterName("defaults-" + UUID.randomUUID());
+    HazelcastInstance member = Hazelcast.newHazelcastInstance(config);
+    try {
+      assertThat(member.getCluster().getLocalMember().getAddress().getHost())
+          .isEqualTo("127.0.0.1");
+      assertThat(member.getCluster().getLocalMember().getAddress().getPort()).isBetween(5701, 5800);
+    } finally {
+      member.shutdown();
+    }
 
     Config overridden =
         ClusterMember.hazelcastConfig(
