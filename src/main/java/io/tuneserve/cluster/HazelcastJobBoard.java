@@ -30,6 +30,7 @@ final class HazelcastJobBoard implements JobBoard {
   private final IMap<String, String> documents;
   private final IMap<String, String> cancels;
   private final IMap<String, String> targets;
+  private final IMap<String, Integer> capacity;
 
   HazelcastJobBoard(HazelcastInstance hazelcast) {
     this.hazelcast = hazelcast;
@@ -37,11 +38,13 @@ final class HazelcastJobBoard implements JobBoard {
     this.documents = hazelcast.getMap("tuneserve.jobs");
     this.cancels = hazelcast.getMap("tuneserve.job-cancels");
     this.targets = hazelcast.getMap("tuneserve.job-targets");
+    this.capacity = hazelcast.getMap("tuneserve.training-capacity");
     MemberDepartures.listen(
         hazelcast, member -> failJobsOf(member.getUuid().toString(), member.toString()));
   }
 
   private void failJobsOf(String node, String member) {
+    capacity.delete(node);
     for (Map.Entry<String, String> job : documents.entrySet()) {
       String document = job.getValue();
       if (node.equals(JobDocument.node(document)) && !JobDocument.state(document).isFinal()) {
@@ -117,6 +120,24 @@ final class HazelcastJobBoard implements JobBoard {
   public void onCancelRequested(Consumer<String> listener) {
     cancels.addEntryListener(
         (EntryAddedListener<String, String>) event -> listener.accept(event.getKey()), false);
+  }
+
+  @Override
+  public void offerCapacity(int freeSlots) {
+    capacity.set(nodeId, freeSlots);
+  }
+
+  @Override
+  public List<String> nodesWithCapacity() {
+    List<Map.Entry<String, Integer>> free = new ArrayList<>();
+    capacity.forEach(
+        (node, slots) -> {
+          if (slots > 0 && !node.equals(nodeId)) {
+            free.add(Map.entry(node, slots));
+          }
+        });
+    free.sort(Map.Entry.<String, Integer>comparingByValue().reversed());
+    return free.stream().map(Map.Entry::getKey).toList();
   }
 
   @Override

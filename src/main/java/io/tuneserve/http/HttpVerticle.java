@@ -40,6 +40,9 @@ public final class HttpVerticle extends VerticleBase {
         new JobsApi(
             parts.jobs(),
             parts.board(),
+            node ->
+                java.util.Optional.ofNullable(parts.node().sync().registry().nodes().get(node))
+                    .map(io.tuneserve.registry.NodeRecord::http),
             manager,
             settings.maxImagePixels(),
             settings.maxTrainingExamples(),

@@ -22,7 +22,11 @@ import io.tuneserve.training.LabelledExamples;
 import io.tuneserve.training.Strategy;
 import io.tuneserve.training.TrainingRequest;
 import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -30,6 +34,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
@@ -39,6 +44,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Fine-tuning jobs: {@code POST /v1/jobs} starts one from labelled images, {@code GET
@@ -48,8 +54,13 @@ import java.util.function.Consumer;
 final class JobsApi {
   static final String API = "jobs";
 
+  /** Marks a job request one node handed to another. */
+  static final String HANDED_OVER = "x-tuneserve-handed-over-by";
+
   private final JobManager jobs;
   private final JobBoard board;
+  private final Function<String, Optional<String>> nodeUrls;
+  private HttpClient nodeClient;
   private final ModelManager models;
   private final long maxImagePixels;
   private final int maxExamples;
@@ -58,12 +69,14 @@ final class JobsApi {
   JobsApi(
       JobManager jobs,
       JobBoard board,
+      Function<String, Optional<String>> nodeUrls,
       ModelManager models,
       long maxImagePixels,
       int maxExamples,
       long maxBodyBytes) {
     this.jobs = jobs;
     this.board = board;
+    this.nodeUrls = nodeUrls;
     this.models = models;
     this.maxImagePixels = maxImagePixels;
     this.maxExamples = maxExamples;
@@ -225,9 +238,74 @@ final class JobsApi {
         stop -> socket.closeHandler(v -> stop.run()));
   }
 
+  /**
+   * Queues a job here when this node has a free training thread; otherwise hands the request to a
+   * node that has one (once: a handed-over request is never passed on), and queues it here when
+   * none has.
+   */
   private void submit(RoutingContext ctx) {
     byte[] bytes = RawBody.of(ctx).getBytes();
     String contentType = ctx.request().getHeader("content-type");
+    if (ctx.request().getHeader(HANDED_OVER) != null || jobs.freeSlots() > 0) {
+      submitHere(ctx, bytes, contentType);
+      return;
+    }
+    ctx.vertx()
+        .executeBlocking(
+            () ->
+                board.nodesWithCapacity().stream()
+                    .map(nodeUrls)
+                    .flatMap(Optional::stream)
+                    .findFirst(),
+            false)
+        .onSuccess(
+            url -> {
+              if (url.isEmpty()) {
+                submitHere(ctx, bytes, contentType);
+              } else {
+                handOver(ctx, url.get(), bytes, contentType);
+              }
+            })
+        .onFailure(ctx::fail);
+  }
+
+  /** Sends the request to another node's jobs API and relays its answer. */
+  private void handOver(RoutingContext ctx, String url, byte[] bytes, String contentType) {
+    RequestOptions request =
+        new RequestOptions()
+            .setMethod(HttpMethod.POST)
+            .setAbsoluteURI(url + "/v1/jobs")
+            .putHeader(HANDED_OVER, board.nodeId());
+    if (contentType != null) {
+      request.putHeader("content-type", contentType);
+    }
+    nodes(ctx)
+        .request(request)
+        .compose(call -> call.send(Buffer.buffer(bytes)))
+        .compose(
+            response ->
+                response
+                    .body()
+                    .map(
+                        body -> {
+                          String location = response.getHeader("location");
+                          if (location != null) {
+                            ctx.response().putHeader("location", location);
+                          }
+                          Replies.send(ctx, response.statusCode(), body);
+                          return body;
+                        }))
+        .onFailure(unreachable -> submitHere(ctx, bytes, contentType));
+  }
+
+  private HttpClient nodes(RoutingContext ctx) {
+    if (nodeClient == null) {
+      nodeClient = ctx.vertx().createHttpClient();
+    }
+    return nodeClient;
+  }
+
+  private void submitHere(RoutingContext ctx, byte[] bytes, String contentType) {
     ctx.vertx()
         .executeBlocking(
             () -> {

@@ -33,6 +33,12 @@ public interface JobBoard {
   /** Called with the id of a job someone asked to cancel (on every node). */
   void onCancelRequested(Consumer<String> listener);
 
+  /** Tells the cluster how many jobs this node could start at once. */
+  void offerCapacity(int freeSlots);
+
+  /** The other nodes that could start a job at once, the most free first. */
+  List<String> nodesWithCapacity();
+
   /**
    * Takes the cluster-wide lock of a target model, so one job at a time trains it; waits at most
    * {@code millis}. The lock is released by {@link #release} or when this node dies.

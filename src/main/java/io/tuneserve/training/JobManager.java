@@ -29,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -50,6 +51,8 @@ public final class JobManager implements AutoCloseable {
   private final JobBoard board;
   private final Clock clock;
   private final ThreadPoolExecutor pool;
+  private final int concurrentJobs;
+  private final AtomicInteger unfinished = new AtomicInteger();
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
   private final BooleanSupplier inferenceBusy;
   private final double inferenceYield;
@@ -85,6 +88,8 @@ public final class JobManager implements AutoCloseable {
     this.inferenceBusy = inferenceBusy;
     this.inferenceYield = inferenceYield;
     this.headOnly = headOnly;
+    this.concurrentJobs = concurrentJobs;
+    board.offerCapacity(concurrentJobs);
     this.pool =
         new ThreadPoolExecutor(
             concurrentJobs,
@@ -116,13 +121,34 @@ public final class JobManager implements AutoCloseable {
             clock.instant());
     jobs.put(job.id(), job);
     job.subscribe(snapshot -> board.post(job.id(), JobDocument.of(snapshot, board.nodeId())));
+    unfinished.incrementAndGet();
+    offerCapacity();
     try {
-      pool.execute(() -> run(job, examples));
+      pool.execute(
+          () -> {
+            try {
+              run(job, examples);
+            } finally {
+              unfinished.decrementAndGet();
+              offerCapacity();
+            }
+          });
     } catch (RejectedExecutionException e) {
+      unfinished.decrementAndGet();
+      offerCapacity();
       jobs.remove(job.id());
       throw ServingException.overloaded("too many fine-tuning jobs are queued; retry later");
     }
     return job;
+  }
+
+  /** Jobs this node could start at once: training threads not taken by running or queued jobs. */
+  public int freeSlots() {
+    return Math.max(0, concurrentJobs - unfinished.get());
+  }
+
+  private void offerCapacity() {
+    board.offerCapacity(freeSlots());
   }
 
   public Optional<Job> get(String id) {
