@@ -175,6 +175,11 @@ final class HazelcastRegistry implements ModelRegistry {
   }
 
   @Override
+  public Set<String> deletedVersions() {
+    return new java.util.HashSet<>(deleted.keySet());
+  }
+
+  @Override
   public long highestVersion(String model) {
     String prefix = model + "/";
     long highest = 0;

@@ -3,6 +3,7 @@ package io.tuneserve.registry;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
@@ -39,6 +40,9 @@ public interface ModelRegistry {
   void removeVersion(String model, long version);
 
   boolean wasDeleted(String model, long version);
+
+  /** The keys ({@link VersionRecord#key}) of every deleted version. */
+  Set<String> deletedVersions();
 
   /** The highest version number a model has ever had, deleted ones included; 0 if none. */
   long highestVersion(String model);

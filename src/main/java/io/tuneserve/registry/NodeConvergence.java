@@ -79,15 +79,17 @@ public final class NodeConvergence implements AutoCloseable {
   }
 
   private void run(CompletableFuture<Void> round) {
+    boolean agreed = false;
     try {
       sync.sync();
+      agreed = true;
     } catch (Exception e) {
-      LOG.log(Level.WARNING, "cannot agree with the registry", e);
+      LOG.log(Level.WARNING, "cannot agree with the registry; trying again at the next round", e);
     }
     try {
       manager.rescan().get(10, TimeUnit.MINUTES);
       report();
-      converged = true;
+      converged |= agreed;
       round.complete(null);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -52,7 +52,11 @@ public final class RegistrySync {
   /** The states this node last reported, by version key. */
   private final Map<String, NodeVersionState> reported = new HashMap<>();
 
-  private record Refusal(String model, long version, String sha256, String reason) {}
+  /**
+   * @param retry whether to try again at the next round (a fetch that failed) rather than only when
+   *     the registered checkpoint changes (files that did not match)
+   */
+  private record Refusal(String model, long version, String sha256, String reason, boolean retry) {}
 
   public RegistrySync(
       ModelRegistry registry,
@@ -74,9 +78,12 @@ public final class RegistrySync {
   /** One round of agreement between the repository on disk and the registry. */
   public synchronized void sync() throws Exception {
     Map<String, ModelSource> local = repository.scan();
+    Map<String, VersionRecord> registered = new HashMap<>();
+    registry.versions().forEach(v -> registered.put(v.key(), v));
+    Set<String> deleted = registry.deletedVersions();
     for (ModelSource model : local.values()) {
       syncSettings(model.name());
-      registerLocalVersions(model);
+      registerLocalVersions(model, registered, deleted);
     }
     for (ModelRecord model : registry.models().values()) {
       if (!local.containsKey(model.name())) {
@@ -86,9 +93,10 @@ public final class RegistrySync {
     for (VersionRecord version : registry.versions()) {
       installIfMissing(version);
     }
+    deleted = registry.deletedVersions();
     for (ModelSource model : repository.scan().values()) {
       for (long version : model.versions()) {
-        if (registry.wasDeleted(model.name(), version)) {
+        if (deleted.contains(VersionRecord.key(model.name(), version))) {
           removeLocal(model.name(), version);
         }
       }
@@ -121,16 +129,19 @@ public final class RegistrySync {
     }
   }
 
-  private void registerLocalVersions(ModelSource model) throws Exception {
+  private void registerLocalVersions(
+      ModelSource model, Map<String, VersionRecord> registered, Set<String> deleted)
+      throws Exception {
     List<Long> unknown = new ArrayList<>();
     for (long version : model.versions()) {
-      if (refused.containsKey(VersionRecord.key(model.name(), version))) {
+      String key = VersionRecord.key(model.name(), version);
+      if (refused.containsKey(key)) {
         continue;
       }
-      Optional<VersionRecord> registered = registry.version(model.name(), version);
-      if (registered.isPresent()) {
-        setAsideIfDifferent(model, registered.get());
-      } else if (!registry.wasDeleted(model.name(), version)) {
+      VersionRecord record = registered.get(key);
+      if (record != null) {
+        setAsideIfDifferent(model, record);
+      } else if (!deleted.contains(key)) {
         unknown.add(version);
       }
     }
@@ -162,7 +173,8 @@ public final class RegistrySync {
             version,
             written.get().digest(),
             "refused: the version's files do not match its manifest: "
-                + String.join("; ", differences));
+                + String.join("; ", differences),
+            false);
         return;
       }
     }
@@ -232,7 +244,8 @@ public final class RegistrySync {
     Path directory =
         repository.root().resolve(version.model()).resolve(Long.toString(version.version()));
     Refusal before = refused.get(version.key());
-    if (Files.exists(directory) || (before != null && before.sha256().equals(version.sha256()))) {
+    if (Files.exists(directory)
+        || (before != null && !before.retry() && before.sha256().equals(version.sha256()))) {
       return;
     }
     Path fetched = repository.stagingDirectory(version.model(), "fetch-" + UUID.randomUUID());
@@ -247,7 +260,8 @@ public final class RegistrySync {
             version.version(),
             version.sha256(),
             "refused: the checkpoint does not match its registered sha256: "
-                + String.join("; ", differences));
+                + String.join("; ", differences),
+            false);
         return;
       }
       registered.write(fetched);
@@ -260,14 +274,16 @@ public final class RegistrySync {
           version.model(),
           version.version(),
           version.sha256(),
-          "cannot fetch the checkpoint: " + e.getMessage());
+          "cannot fetch the checkpoint: " + e.getMessage(),
+          true);
     } finally {
       deleteQuietly(fetched);
     }
   }
 
-  private void refuse(String model, long version, String sha256, String reason) {
-    refused.put(VersionRecord.key(model, version), new Refusal(model, version, sha256, reason));
+  private void refuse(String model, long version, String sha256, String reason, boolean retry) {
+    refused.put(
+        VersionRecord.key(model, version), new Refusal(model, version, sha256, reason, retry));
     LOG.warning(() -> model + " version " + version + ": " + reason);
   }
 

@@ -249,6 +249,8 @@ class ThreeNodeClusterTest {
     assertThat(failed.get("state").asText()).isEqualTo("FAILED");
     assertThat(failed.get("error").asText()).contains("left the cluster");
     assertThat(seconds).as("seconds until the job was marked FAILED").isLessThan(15);
+    System.out.printf(
+        java.util.Locale.ROOT, "job marked FAILED %.2f s after kill -9 of its node%n", seconds);
     assertThat(c.getJson("/v1/jobs/" + doomed).get("state").asText()).isEqualTo("FAILED");
 
     JsonNode registry = awaitRegistry(c, r -> r.get("nodes").size() == 2);
