@@ -32,7 +32,7 @@ public final class ClusterMember {
     return new ClusterMember(hazelcastConfig(settings));
   }
 
-  static Config hazelcastConfig(ServerConfig.Cluster settings) throws IOException {
+  public static Config hazelcastConfig(ServerConfig.Cluster settings) throws IOException {
     Config config;
     try (InputStream in = open(settings.hazelcastConfig())) {
       config = new YamlConfigBuilder(in).build();
