@@ -10,7 +10,8 @@ public record ServerConfig(
     @JsonProperty(value = "training", required = true) Training training,
     @JsonProperty(value = "tensorflow", required = true) Tensorflow tensorflow,
     @JsonProperty(value = "cluster", required = true) Cluster cluster,
-    @JsonProperty(value = "registry", required = true) Registry registry) {
+    @JsonProperty(value = "registry", required = true) Registry registry,
+    @JsonProperty(value = "security", required = true) Security security) {
 
   public record Http(
       @JsonProperty("host") String host,
@@ -115,6 +116,54 @@ public record ServerConfig(
           "registry.shared_directory must be set when registry.checkpoint_store is shared");
       check(inlineMaxBytes >= 0, "registry.inline_max_bytes must not be negative");
       check(keepVersions >= 0, "registry.keep_versions must not be negative");
+    }
+  }
+
+  public record Security(
+      @JsonProperty("tokens") String tokens,
+      @JsonProperty("tokens_file") String tokensFile,
+      @JsonProperty("protect_inference") boolean protectInference,
+      @JsonProperty("tls_cert_file") String tlsCertFile,
+      @JsonProperty("tls_key_file") String tlsKeyFile) {
+    public Security {
+      tokens = tokens == null ? "" : tokens;
+      tokensFile = tokensFile == null ? "" : tokensFile;
+      tlsCertFile = tlsCertFile == null ? "" : tlsCertFile;
+      tlsKeyFile = tlsKeyFile == null ? "" : tlsKeyFile;
+      check(
+          tlsCertFile.isBlank() == tlsKeyFile.isBlank(),
+          "security.tls_cert_file and security.tls_key_file must be set together");
+      for (String file : new String[] {tokensFile, tlsCertFile, tlsKeyFile}) {
+        check(
+            file.isBlank() || java.nio.file.Files.isRegularFile(java.nio.file.Path.of(file)),
+            "security file " + file + " does not exist");
+      }
+    }
+
+    /** The accepted tokens: those listed (comma-separated) and the lines of the tokens file. */
+    public java.util.Set<String> acceptedTokens() {
+      java.util.Set<String> all = new java.util.HashSet<>();
+      for (String token : tokens.split(",")) {
+        if (!token.isBlank()) {
+          all.add(token.strip());
+        }
+      }
+      if (!tokensFile.isBlank()) {
+        try {
+          for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of(tokensFile))) {
+            if (!line.isBlank()) {
+              all.add(line.strip());
+            }
+          }
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+      return all;
+    }
+
+    public boolean tls() {
+      return !tlsCertFile.isBlank();
     }
   }
 

@@ -8,6 +8,10 @@ package io.tuneserve.http;
  * @param maxInFlightPerSocket requests of one WebSocket in the server at once; past it the socket
  *     is not read
  * @param maxTrainingExamples labelled examples one fine-tuning job may upload
+ * @param tokens bearer tokens accepted by the guarded APIs; empty: no guard
+ * @param protectInference whether inference needs a token too
+ * @param tlsCertFile PEM certificate chain for HTTPS, or blank for plain HTTP
+ * @param tlsKeyFile its PEM private key
  */
 public record HttpSettings(
     String host,
@@ -15,4 +19,8 @@ public record HttpSettings(
     long maxBodyBytes,
     long maxImagePixels,
     int maxInFlightPerSocket,
-    int maxTrainingExamples) {}
+    int maxTrainingExamples,
+    java.util.Set<String> tokens,
+    boolean protectInference,
+    String tlsCertFile,
+    String tlsKeyFile) {}

@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -34,6 +35,7 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.route().handler(this::recordMetrics);
+    router.route().handler(new TokenGuard(settings.tokens(), settings.protectInference()));
     OipApi oip = new OipApi(inference, manager, parts.serverVersion());
     oip.mountWebSocket(router, settings.maxInFlightPerSocket(), settings.maxBodyBytes());
     JobsApi jobsApi =
@@ -68,15 +70,23 @@ public final class HttpVerticle extends VerticleBase {
     router.route().failureHandler(this::failed);
     // Messages up to twice the limit are read so the socket can close with 1009 and a reason.
     int frameLimit = (int) Math.min(Integer.MAX_VALUE, 2 * settings.maxBodyBytes());
-    server =
-        vertx.createHttpServer(
-            new HttpServerOptions()
-                .setHost(settings.host())
-                .setPort(settings.port())
-                .setCompressionSupported(false)
-                .setMaxWebSocketFrameSize(frameLimit)
-                .setMaxWebSocketMessageSize(frameLimit)
-                .setTcpNoDelay(true));
+    HttpServerOptions options =
+        new HttpServerOptions()
+            .setHost(settings.host())
+            .setPort(settings.port())
+            .setCompressionSupported(false)
+            .setMaxWebSocketFrameSize(frameLimit)
+            .setMaxWebSocketMessageSize(frameLimit)
+            .setTcpNoDelay(true);
+    if (!settings.tlsCertFile().isBlank()) {
+      options
+          .setSsl(true)
+          .setKeyCertOptions(
+              new PemKeyCertOptions()
+                  .setCertPath(settings.tlsCertFile())
+                  .setKeyPath(settings.tlsKeyFile()));
+    }
+    server = vertx.createHttpServer(options);
     return server.requestHandler(router).listen();
   }
 
@@ -119,11 +129,11 @@ public final class HttpVerticle extends VerticleBase {
     if (path.endsWith(":classify-image")) {
       return ImageApi.API;
     }
-    if (path.startsWith("/v1/")) {
-      return TfServingApi.API;
-    }
     if (path.startsWith("/v1/jobs")) {
       return JobsApi.API;
+    }
+    if (path.startsWith("/v1/")) {
+      return TfServingApi.API;
     }
     if (path.startsWith("/v2/repository")) {
       return ManagementApi.API;

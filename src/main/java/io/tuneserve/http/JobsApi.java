@@ -279,6 +279,10 @@ final class JobsApi {
     if (contentType != null) {
       request.putHeader("content-type", contentType);
     }
+    String token = TokenGuard.presented(ctx);
+    if (token != null) {
+      request.putHeader("authorization", "Bearer " + token);
+    }
     nodes(ctx)
         .request(request)
         .compose(call -> call.send(Buffer.buffer(bytes)))

@@ -195,7 +195,11 @@ public final class TuneServer implements AutoCloseable {
             http.maxBodyBytes(),
             http.maxImagePixels(),
             http.websocketMaxInFlight(),
-            config.training().maxExamples());
+            config.training().maxExamples(),
+            config.security().acceptedTokens(),
+            config.security().protectInference(),
+            config.security().tlsCertFile(),
+            config.security().tlsKeyFile());
     String version = serverVersion();
     ServerParts parts =
         new ServerParts(inference, manager, jobs, board, convergence, metrics, registry, version);

@@ -162,9 +162,19 @@ class KubernetesManifestsTest {
     assertThat(container.getArgs())
         .containsExactly("serve", "--config", configDirectory + "/tuneserve.yaml");
 
+    String tokensVolume =
+        pod.getVolumes().stream()
+            .filter(v -> v.getSecret() != null)
+            .findFirst()
+            .orElseThrow()
+            .getName();
     Path file = Files.createTempFile("tuneserve-k8s", ".yaml");
+    Path tokens = Path.of(mountPath(container, tokensVolume), "tokens");
     try {
-      Files.writeString(file, map.getData().get("tuneserve.yaml"));
+      String yaml = map.getData().get("tuneserve.yaml");
+      assertThat(yaml).as("tokens on in the cluster").contains("tokens_file: " + tokens);
+      // The tokens file exists only in a pod; check the rest of the file here.
+      Files.writeString(file, yaml.replace("tokens_file: " + tokens, "tokens_file: \"\""));
       ServerConfig config = new ConfigLoader().load(file, Map.of(), Map.of());
       assertThat(config.http().port()).isEqualTo(port(container, "http"));
       assertThat(config.http().host()).isEqualTo("0.0.0.0");

@@ -14,11 +14,21 @@ import java.util.Map;
 public final class NodeClient {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final int port;
-  private final HttpClient client =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final String scheme;
+  private final HttpClient client;
 
   public NodeClient(int port) {
     this.port = port;
+    this.scheme = "http";
+    this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  /** A client that speaks HTTPS, trusting what {@code tls} trusts. */
+  public NodeClient(int port, javax.net.ssl.SSLContext tls) {
+    this.port = port;
+    this.scheme = "https";
+    this.client =
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(tls).build();
   }
 
   public int port() {
@@ -26,7 +36,7 @@ public final class NodeClient {
   }
 
   public URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + port + path);
+    return URI.create(scheme + "://127.0.0.1:" + port + path);
   }
 
   public HttpResponse<String> get(String path) throws IOException, InterruptedException {

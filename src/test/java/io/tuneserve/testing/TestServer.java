@@ -24,6 +24,7 @@ public final class TestServer implements AutoCloseable {
   private final Path repository;
   private final Map<String, Object> overrides = new HashMap<>();
   private NodeClient client;
+  private javax.net.ssl.SSLContext tls;
   private TuneServer server;
   private int port;
 
@@ -41,6 +42,14 @@ public final class TestServer implements AutoCloseable {
 
   public Path repository() {
     return repository;
+  }
+
+  /** Serves HTTPS with this PEM certificate and key; the test client trusts {@code trust}. */
+  public TestServer withTls(Path certificate, Path key, javax.net.ssl.SSLContext trust) {
+    this.tls = trust;
+    overrides.put("security.tls_cert_file", certificate.toString());
+    overrides.put("security.tls_key_file", key.toString());
+    return this;
   }
 
   public TestServer set(String key, Object value) {
@@ -78,7 +87,7 @@ public final class TestServer implements AutoCloseable {
   /** Starts the server and waits until it reports ready. */
   public TestServer start() throws Exception {
     port = freePort();
-    client = new NodeClient(port);
+    client = tls == null ? new NodeClient(port) : new NodeClient(port, tls);
     overrides.put("http.port", port);
     overrides.put("models.directory", repository.toString());
     if (!overrides.containsKey("cluster.port")) {

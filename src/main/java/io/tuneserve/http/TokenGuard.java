@@ -1,0 +1,82 @@
+package io.tuneserve.http;
+
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Lets a request through to a guarded API only with one of the configured bearer tokens.
+ * Fine-tuning, repository and registry APIs are guarded whenever tokens are configured; inference
+ * only when asked; health, server metadata and metrics never. Tokens are compared by their sha256
+ * in constant time.
+ */
+final class TokenGuard implements Handler<RoutingContext> {
+  private final List<byte[]> accepted;
+  private final boolean inference;
+
+  TokenGuard(Set<String> tokens, boolean protectInference) {
+    this.accepted = tokens.stream().map(TokenGuard::sha256).toList();
+    this.inference = protectInference;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    if (accepted.isEmpty() || !guarded(ctx.normalizedPath())) {
+      ctx.next();
+      return;
+    }
+    String token = presented(ctx);
+    if (token == null) {
+      refuse(ctx, "this endpoint needs a token: Authorization: Bearer <token>");
+    } else if (!accepts(token)) {
+      refuse(ctx, "the token is not valid");
+    } else {
+      ctx.next();
+    }
+  }
+
+  private boolean guarded(String path) {
+    if (path.startsWith("/v2/health/") || path.equals("/metrics") || path.equals("/v2")) {
+      return false;
+    }
+    if (path.startsWith("/v1/models/") || path.startsWith("/v2/models/")) {
+      return inference;
+    }
+    return path.startsWith("/v1/") || path.startsWith("/v2/");
+  }
+
+  /** The token a request presents, from its Authorization header or access_token; or null. */
+  static String presented(RoutingContext ctx) {
+    String header = ctx.request().getHeader("authorization");
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return header.substring(7).strip();
+    }
+    return ctx.request().getParam("access_token");
+  }
+
+  private boolean accepts(String token) {
+    byte[] presented = sha256(token);
+    boolean match = false;
+    for (byte[] candidate : accepted) {
+      match |= MessageDigest.isEqual(candidate, presented);
+    }
+    return match;
+  }
+
+  private static void refuse(RoutingContext ctx, String message) {
+    ctx.response().putHeader("www-authenticate", "Bearer");
+    Replies.error(ctx, 401, message);
+  }
+
+  private static byte[] sha256(String token) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
