@@ -19,6 +19,10 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    // Keeps logging alive through the server's graceful shutdown (set before anything logs).
+    if (System.getProperty("java.util.logging.manager") == null) {
+      System.setProperty("java.util.logging.manager", ShutdownLogManager.class.getName());
+    }
     // Vert.x's own DNS resolver opens a UDP socket to the system nameserver; the JDK's resolver
     // answers for loopback and cluster names without it.
     if (System.getProperty("vertx.disableDnsResolver") == null) {

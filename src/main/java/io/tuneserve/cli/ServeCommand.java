@@ -69,7 +69,17 @@ final class ServeCommand implements Callable<Integer> {
       server.close();
       return 1;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "tuneserve-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  if (java.util.logging.LogManager.getLogManager()
+                      instanceof ShutdownLogManager manager) {
+                    manager.serverStopped();
+                  }
+                },
+                "tuneserve-shutdown"));
     serving = true;
     return 0;
   }

@@ -19,13 +19,17 @@ public record ServerConfig(
       @JsonProperty("event_loops") int eventLoops,
       @JsonProperty("max_body_bytes") long maxBodyBytes,
       @JsonProperty("max_image_pixels") long maxImagePixels,
-      @JsonProperty("websocket_max_in_flight") int websocketMaxInFlight) {
+      @JsonProperty("websocket_max_in_flight") int websocketMaxInFlight,
+      @JsonProperty("drain_delay_seconds") double drainDelaySeconds,
+      @JsonProperty("drain_seconds") double drainSeconds) {
     public Http {
       check(port >= 0 && port <= 65535, "http.port must be 0..65535, got " + port);
       check(eventLoops >= 0, "http.event_loops must not be negative");
       check(maxBodyBytes > 0, "http.max_body_bytes must be positive");
       check(maxImagePixels > 0, "http.max_image_pixels must be positive");
       check(websocketMaxInFlight >= 1, "http.websocket_max_in_flight must be at least 1");
+      check(drainDelaySeconds >= 0, "http.drain_delay_seconds must not be negative");
+      check(drainSeconds >= 0, "http.drain_seconds must not be negative");
     }
   }
 

@@ -51,7 +51,7 @@ public final class HttpVerticle extends VerticleBase {
             settings.maxBodyBytes());
     jobsApi.mountWebSocket(router);
     router.route().handler(new RawBody(settings.maxBodyBytes()));
-    new HealthApi(parts.node(), parts.prometheus()).mount(router);
+    new HealthApi(parts.node(), parts.draining(), parts.prometheus()).mount(router);
     new ImageApi(inference, settings.maxImagePixels()).mount(router);
     new TfServingApi(inference, manager, settings.maxImagePixels()).mount(router);
     oip.mount(router);
@@ -142,6 +142,14 @@ public final class HttpVerticle extends VerticleBase {
       return OipApi.API;
     }
     return null;
+  }
+
+  /**
+   * Stops accepting connections and lets the requests in flight finish, for at most {@code
+   * timeout}; then closes what is left.
+   */
+  public Future<Void> shutdown(java.time.Duration timeout) {
+    return server.shutdown(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** The port the server listens on (useful when configured as 0). */

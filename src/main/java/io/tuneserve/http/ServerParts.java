@@ -15,6 +15,7 @@ import io.tuneserve.training.JobManager;
  * @param board the jobs of the whole cluster
  * @param node this node's agreement with the cluster's registry
  * @param prometheus the registry /metrics scrapes
+ * @param draining set once the server shuts down
  */
 public record ServerParts(
     InferenceService inference,
@@ -24,4 +25,5 @@ public record ServerParts(
     NodeConvergence node,
     ServingMetrics metrics,
     PrometheusMeterRegistry prometheus,
+    Draining draining,
     String serverVersion) {}

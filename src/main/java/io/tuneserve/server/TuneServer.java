@@ -7,6 +7,7 @@ import io.tuneserve.batching.BatchingOptions;
 import io.tuneserve.batching.Clock;
 import io.tuneserve.cluster.ClusterMember;
 import io.tuneserve.config.ServerConfig;
+import io.tuneserve.http.Draining;
 import io.tuneserve.http.HttpSettings;
 import io.tuneserve.http.HttpVerticle;
 import io.tuneserve.http.ServerParts;
@@ -38,7 +39,9 @@ import io.vertx.micrometer.VertxPrometheusOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +69,8 @@ public final class TuneServer implements AutoCloseable {
   private volatile JobManager jobs;
   private volatile NodeConvergence convergence;
   private volatile int port = -1;
+  private final Draining draining = new Draining();
+  private final List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
 
   public TuneServer(ServerConfig config) throws IOException {
     this.config = config;
@@ -202,12 +207,14 @@ public final class TuneServer implements AutoCloseable {
             config.security().tlsKeyFile());
     String version = serverVersion();
     ServerParts parts =
-        new ServerParts(inference, manager, jobs, board, convergence, metrics, registry, version);
+        new ServerParts(
+            inference, manager, jobs, board, convergence, metrics, registry, draining, version);
     HttpVerticle[] first = new HttpVerticle[1];
     return vertx
         .deployVerticle(
             () -> {
               HttpVerticle verticle = new HttpVerticle(settings, parts);
+              verticles.add(verticle);
               synchronized (first) {
                 if (first[0] == null) {
                   first[0] = verticle;
@@ -249,8 +256,28 @@ public final class TuneServer implements AutoCloseable {
     return version == null ? "development" : version;
   }
 
+  /**
+   * Shuts down gracefully: readiness turns 503; after {@code http.drain_delay_seconds} the server
+   * stops accepting connections and the requests in flight get {@code http.drain_seconds} to
+   * finish; then running jobs are cancelled, models unloaded and the node leaves the cluster.
+   */
   @Override
   public void close() {
+    draining.start();
+    ServerConfig.Http http = config.http();
+    try {
+      Thread.sleep(Math.round(http.drainDelaySeconds() * 1000));
+      Duration drain = Duration.ofMillis(Math.round(http.drainSeconds() * 1000));
+      Future.all(verticles.stream().map(v -> v.shutdown(drain)).toList())
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(drain.toMillis() + 5000, TimeUnit.MILLISECONDS);
+      LOG.info("requests in flight finished; stopping");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      LOG.log(Level.WARNING, "requests still in flight after the drain time", e);
+    }
     if (jobs != null) {
       jobs.close();
     }

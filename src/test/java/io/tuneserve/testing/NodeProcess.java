@@ -95,6 +95,19 @@ public final class NodeProcess implements AutoCloseable {
     process.waitFor();
   }
 
+  /** SIGTERM: the node shuts down gracefully. */
+  public void terminate() {
+    process.destroy();
+  }
+
+  /** Waits for the process to end; returns its exit code. */
+  public int awaitExit(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("the node did not exit in " + timeout);
+    }
+    return process.exitValue();
+  }
+
   public String log() throws IOException {
     return Files.readString(log);
   }

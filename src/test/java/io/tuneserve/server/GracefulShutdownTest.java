@@ -1,0 +1,134 @@
+package io.tuneserve.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tuneserve.testing.NodeProcess;
+import io.tuneserve.testing.TestData;
+import io.tuneserve.testing.TestServer;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SIGTERM to a node (a JVM of its own) under load: readiness turns 503, the requests in flight are
+ * answered, and the process exits. Load clients behave as a load balancer does: they send no new
+ * request once readiness says 503; a connection refused after that is a request never sent.
+ */
+class GracefulShutdownTest {
+  private static final int CLIENTS = 8;
+
+  @Test
+  void sigtermUnderLoadFailsNoRequestInFlight() throws Exception {
+    Path models = Files.createTempDirectory("tuneserve-drain");
+    TestServer.copyTree(TestData.fashionConvnet(), models.resolve("fashion-convnet/1"));
+    Files.copy(TestData.fashionConvnetSettings(), models.resolve("fashion-convnet/model.yaml"));
+    int member = TestServer.freePort();
+    NodeProcess node =
+        NodeProcess.start(
+            models,
+            Map.of(
+                "cluster.name",
+                "drain-" + UUID.randomUUID(),
+                "cluster.port",
+                member,
+                "cluster.members",
+                "127.0.0.1:" + member,
+                "http.drain_delay_seconds",
+                1,
+                "http.drain_seconds",
+                10));
+    ExecutorService load = Executors.newFixedThreadPool(CLIENTS);
+    try {
+      node.awaitReady(Duration.ofSeconds(60));
+      String body = "{\"instances\": [" + image() + "," + image() + "]}";
+      AtomicBoolean stopSending = new AtomicBoolean();
+      AtomicInteger answered = new AtomicInteger();
+      Map<String, Integer> failures = new ConcurrentHashMap<>();
+      List<Future<?>> clients = new ArrayList<>();
+      for (int i = 0; i < CLIENTS; i++) {
+        clients.add(
+            load.submit(
+                () -> {
+                  HttpClient http = HttpClient.newHttpClient();
+                  while (!stopSending.get()) {
+                    try {
+                      HttpResponse<String> response =
+                          http.send(
+                              HttpRequest.newBuilder(
+                                      node.client().uri("/v1/models/fashion-convnet:predict"))
+                                  .timeout(Duration.ofSeconds(20))
+                                  .POST(HttpRequest.BodyPublishers.ofString(body))
+                                  .build(),
+                              HttpResponse.BodyHandlers.ofString());
+                      if (response.statusCode() == 200) {
+                        answered.incrementAndGet();
+                      } else {
+                        failures.merge("status " + response.statusCode(), 1, Integer::sum);
+                      }
+                    } catch (ConnectException refused) {
+                      if (!stopSending.get()) {
+                        failures.merge("refused before readiness said 503", 1, Integer::sum);
+                      }
+                    } catch (IOException | InterruptedException e) {
+                      failures.merge(
+                          e.getClass().getSimpleName() + ": " + e.getMessage(), 1, Integer::sum);
+                    }
+                  }
+                  return null;
+                }));
+      }
+      Thread.sleep(1500);
+      int before = answered.get();
+      assertThat(before).as("requests answered under load before SIGTERM").isGreaterThan(50);
+      long sigterm = System.nanoTime();
+      node.terminate();
+      while (node.client().get("/v2/health/ready").statusCode() == 200) {
+        Thread.sleep(10);
+      }
+      stopSending.set(true);
+      double readinessSeconds = (System.nanoTime() - sigterm) / 1e9;
+      for (Future<?> client : clients) {
+        client.get(30, TimeUnit.SECONDS);
+      }
+      assertThat(failures).as("failed requests").isEmpty();
+      assertThat(node.awaitExit(Duration.ofSeconds(60)))
+          .as("exit code: 143 is the JVM's after SIGTERM and its shutdown hooks")
+          .isEqualTo(143);
+      System.out.printf(
+          java.util.Locale.ROOT,
+          "%d requests answered, %d after SIGTERM; readiness 503 after %.2f s; 0 failed%n",
+          answered.get(),
+          answered.get() - before,
+          readinessSeconds);
+      assertThat(node.log()).contains("requests in flight finished");
+    } finally {
+      load.shutdownNow();
+      node.close();
+    }
+  }
+
+  private static String image() {
+    StringBuilder rows = new StringBuilder("[");
+    for (int y = 0; y < 28; y++) {
+      rows.append(y == 0 ? "[" : ",[").append("[0.25]" + ",[0.5]".repeat(27)).append(']');
+    }
+    return rows.append(']').toString();
+  }
+}
