@@ -4,6 +4,7 @@ import io.tuneserve.image.ImageDecoder;
 import io.tuneserve.inference.DecodedRequest;
 import io.tuneserve.inference.InferenceResult;
 import io.tuneserve.inference.InferenceService;
+import io.tuneserve.model.RequestScope;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
@@ -54,7 +55,9 @@ final class ImageApi {
       throw ServingException.invalid("the body is empty; send the PNG or JPEG bytes as the body");
     }
     byte[] image = body.getBytes();
-    Calls.start(ctx, true, () -> inference.infer(model, version, view -> decode(view, image)))
+    RequestScope scope = RequestScopes.of(ctx);
+    Calls.start(
+            ctx, true, () -> inference.infer(model, version, view -> decode(view, image), scope))
         .map(result -> encode(result, topK))
         .onSuccess(reply -> Replies.send(ctx, 200, reply))
         .onFailure(ctx::fail);

@@ -1,6 +1,7 @@
 package io.tuneserve.http;
 
 import io.tuneserve.inference.InferenceService;
+import io.tuneserve.model.RequestScope;
 import io.tuneserve.model.ServingException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -39,6 +40,9 @@ final class InferenceSocket {
   private boolean paused;
   private boolean closed;
 
+  /** Requests of this connection not yet run are dropped once it closes. */
+  private final RequestScope connection = RequestScope.unbounded();
+
   InferenceSocket(
       ServerWebSocket socket,
       Context context,
@@ -59,8 +63,16 @@ final class InferenceSocket {
   void start() {
     socket.textMessageHandler(this::onText);
     socket.binaryMessageHandler(this::onBinary);
-    socket.exceptionHandler(error -> closed = true);
-    socket.closeHandler(done -> closed = true);
+    socket.exceptionHandler(
+        error -> {
+          closed = true;
+          connection.clientGone();
+        });
+    socket.closeHandler(
+        done -> {
+          closed = true;
+          connection.clientGone();
+        });
     socket.drainHandler(done -> updateReading());
   }
 
@@ -131,7 +143,8 @@ final class InferenceSocket {
     inFlight++;
     updateReading();
     Future.fromCompletionStage(
-            inference.infer(model, version, view -> OipCodec.decode(view, request)), context)
+            inference.infer(model, version, view -> OipCodec.decode(view, request), connection),
+            context)
         .map(result -> OipCodec.encode(result, request))
         .onComplete(
             done -> {

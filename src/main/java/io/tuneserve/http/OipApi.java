@@ -2,6 +2,7 @@ package io.tuneserve.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.tuneserve.inference.InferenceService;
+import io.tuneserve.model.RequestScope;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorSpec;
@@ -168,8 +169,9 @@ final class OipApi {
     String model = PathParams.model(ctx);
     OptionalLong version = PathParams.version(ctx);
     OipCodec.WireRequest wire = parse(ctx);
+    RequestScope scope = RequestScopes.ofMicros(ctx, OipCodec.timeoutMicros(wire.header()));
     Future.fromCompletionStage(
-            inference.infer(model, version, view -> OipCodec.decode(view, wire)),
+            inference.infer(model, version, view -> OipCodec.decode(view, wire), scope),
             ctx.vertx().getOrCreateContext())
         .map(result -> OipCodec.encode(result, wire))
         .onSuccess(

@@ -83,6 +83,22 @@ final class OipCodec {
     return value != null && value.booleanValue();
   }
 
+  /**
+   * The request's {@code timeout} parameter in microseconds (Triton's convention), or -1 when it
+   * has none.
+   */
+  static long timeoutMicros(JsonNode header) {
+    if (!hasParameter(header, "timeout")) {
+      return -1;
+    }
+    JsonNode value = header.get("parameters").get("timeout");
+    if (!value.canConvertToExactIntegral() || value.asLong() < 1) {
+      throw ServingException.invalid(
+          "parameter 'timeout' must be a positive whole number of microseconds");
+    }
+    return value.asLong();
+  }
+
   static DecodedRequest decode(ModelView view, WireRequest wire) {
     JsonNode header = wire.header();
     String signatureKey = SignatureSpec.DEFAULT_KEY;

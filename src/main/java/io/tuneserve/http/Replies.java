@@ -57,6 +57,7 @@ final class Replies {
       case NOT_FOUND -> 404;
       case UNAVAILABLE -> 503;
       case CONFLICT -> 409;
+      case DEADLINE_EXCEEDED -> 504;
       case OVERLOADED -> 429;
       case INTERNAL -> 500;
     };

@@ -8,6 +8,7 @@ import io.tuneserve.image.ImageDecoder;
 import io.tuneserve.inference.DecodedRequest;
 import io.tuneserve.inference.InferenceResult;
 import io.tuneserve.inference.InferenceService;
+import io.tuneserve.model.RequestScope;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
@@ -177,6 +178,7 @@ final class TfServingApi {
     }
     String signature =
         signatureName == null ? SignatureSpec.DEFAULT_KEY : signatureName.textValue();
+    RequestScope scope = RequestScopes.of(ctx);
     Calls.start(
             ctx,
             needsTree(body),
@@ -187,7 +189,8 @@ final class TfServingApi {
                     view ->
                         hasInstances
                             ? decodeRows(view, signature, body.get("instances"))
-                            : decodeColumns(view, signature, body.get("inputs"))))
+                            : decodeColumns(view, signature, body.get("inputs")),
+                    scope))
         .map(result -> Replies.encode(json -> writePrediction(json, result, hasInstances)))
         .onSuccess(reply -> Replies.send(ctx, 200, reply))
         .onFailure(ctx::fail);

@@ -1,6 +1,7 @@
 package io.tuneserve.inference;
 
 import io.tuneserve.model.DType;
+import io.tuneserve.model.RequestScope;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
@@ -30,6 +31,12 @@ public final class InferenceService {
 
   public CompletableFuture<InferenceResult> infer(
       String model, OptionalLong version, RequestDecoder decoder) {
+    return infer(model, version, decoder, RequestScope.unbounded());
+  }
+
+  /** Runs a request, dropping it unrun if its scope ends (timeout, client gone) while it waits. */
+  public CompletableFuture<InferenceResult> infer(
+      String model, OptionalLong version, RequestDecoder decoder, RequestScope scope) {
     ServedVersion served;
     try {
       served = manager.acquire(model, version);
@@ -43,7 +50,7 @@ public final class InferenceService {
       checkInputs(signature, request.inputs(), served.settings().inputShapeCheck());
       Set<String> outputs = chooseOutputs(signature, request.outputs());
       return served
-          .run(signature, request.inputs(), outputs)
+          .run(signature, request.inputs(), outputs, scope)
           .thenApply(values -> new InferenceResult(served, signature, request, values))
           .whenComplete(
               (result, error) -> {

@@ -100,6 +100,15 @@ public final class ServingMetrics {
     model(model).compute().record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /** A request dropped unrun: its timeout passed or its client went away while it waited. */
+  public void dropped(String model) {
+    Counter.builder("tuneserve_requests_dropped")
+        .description("Requests dropped before they ran: timed out or abandoned by their client")
+        .tag("model", model)
+        .register(registry)
+        .increment();
+  }
+
   public void loadFailure(String model) {
     Counter.builder("tuneserve_model_load_failures")
         .description("Model versions that failed to load")

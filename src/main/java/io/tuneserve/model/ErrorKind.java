@@ -10,6 +10,8 @@ public enum ErrorKind {
   UNAVAILABLE,
   /** The request contradicts the current state (deleting a version others depend on). */
   CONFLICT,
+  /** The request's own timeout passed before it ran. */
+  DEADLINE_EXCEEDED,
   /** A queue is full: the client should back off and retry. */
   OVERLOADED,
   /** A fault of the server or the model, not of the request. */

@@ -1,6 +1,7 @@
 package io.tuneserve.serving;
 
 import io.tuneserve.batching.BatchTask;
+import io.tuneserve.model.RequestScope;
 import io.tuneserve.model.TensorData;
 import java.util.Map;
 import java.util.Set;
@@ -12,9 +13,16 @@ final class InferenceTask implements BatchTask {
   final Set<String> outputs;
   final int rows;
   final long enqueuedNanos;
+  final RequestScope scope;
   final CompletableFuture<Map<String, TensorData>> result = new CompletableFuture<>();
 
-  InferenceTask(Map<String, TensorData> inputs, Set<String> outputs, int rows, long enqueuedNanos) {
+  InferenceTask(
+      Map<String, TensorData> inputs,
+      Set<String> outputs,
+      int rows,
+      long enqueuedNanos,
+      RequestScope scope) {
+    this.scope = scope;
     this.inputs = inputs;
     this.outputs = outputs;
     this.rows = rows;

@@ -1,6 +1,7 @@
 package io.tuneserve.serving;
 
 import io.tuneserve.model.LoadedModel;
+import io.tuneserve.model.RequestScope;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
 import io.tuneserve.repository.ModelSettings;
@@ -70,7 +71,16 @@ public final class ServedVersion implements ModelView {
   /** Runs a signature; the caller holds this version (see {@link #tryAcquire}). */
   public CompletableFuture<Map<String, TensorData>> run(
       SignatureSpec signature, Map<String, TensorData> inputs, Set<String> outputs) {
-    return runner.run(signature, inputs, outputs);
+    return run(signature, inputs, outputs, RequestScope.unbounded());
+  }
+
+  /** Runs the signature unless the request's scope ends before it gets its turn. */
+  public CompletableFuture<Map<String, TensorData>> run(
+      SignatureSpec signature,
+      Map<String, TensorData> inputs,
+      Set<String> outputs,
+      RequestScope scope) {
+    return runner.run(signature, inputs, outputs, scope);
   }
 
   /** Takes a hold on the version if it is available; the holder must call {@link #release}. */

@@ -6,6 +6,7 @@ import io.tuneserve.batching.Clock;
 import io.tuneserve.metrics.ServingMetrics;
 import io.tuneserve.model.ErrorKind;
 import io.tuneserve.model.LoadedModel;
+import io.tuneserve.model.RequestScope;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
@@ -59,16 +60,19 @@ final class VersionRunner {
   }
 
   CompletableFuture<Map<String, TensorData>> run(
-      SignatureSpec signature, Map<String, TensorData> inputs, Set<String> outputs) {
+      SignatureSpec signature,
+      Map<String, TensorData> inputs,
+      Set<String> outputs,
+      RequestScope scope) {
     int rows = batchRows(signature, inputs);
     if (rows < 0) {
-      return runDirect(signature.key(), inputs, outputs);
+      return runDirect(signature.key(), inputs, outputs, scope);
     }
     String key = queueKey(signature.key(), inputs);
     BatchQueue<InferenceTask> queue = queues.get(key);
     if (queue == null) {
       if (queues.size() >= MAX_QUEUES) {
-        return runDirect(signature.key(), inputs, outputs);
+        return runDirect(signature.key(), inputs, outputs, scope);
       }
       queue =
           queues.computeIfAbsent(
@@ -77,7 +81,7 @@ final class VersionRunner {
                   scheduler.addQueue(
                       options.batchingOptions(), batch -> process(signature.key(), batch)));
     }
-    InferenceTask task = new InferenceTask(inputs, outputs, rows, clock.nanoTime());
+    InferenceTask task = new InferenceTask(inputs, outputs, rows, clock.nanoTime(), scope);
     if (!scheduler.schedule(queue, task)) {
       return CompletableFuture.failedFuture(
           ServingException.overloaded(
@@ -115,9 +119,18 @@ final class VersionRunner {
   }
 
   private CompletableFuture<Map<String, TensorData>> runDirect(
-      String signature, Map<String, TensorData> inputs, Set<String> outputs) {
+      String signature, Map<String, TensorData> inputs, Set<String> outputs, RequestScope scope) {
     try {
-      return CompletableFuture.supplyAsync(() -> timedRun(signature, inputs, outputs, 1), direct);
+      return CompletableFuture.supplyAsync(
+          () -> {
+            ServingException stopped = scope.stopped(clock.nanoTime());
+            if (stopped != null) {
+              metrics.dropped(modelName);
+              throw stopped;
+            }
+            return timedRun(signature, inputs, outputs, 1);
+          },
+          direct);
     } catch (RejectedExecutionException e) {
       return CompletableFuture.failedFuture(
           ServingException.overloaded("too many requests in flight for model " + modelName));
@@ -133,8 +146,21 @@ final class VersionRunner {
     return result;
   }
 
-  private void process(String signature, List<InferenceTask> batch) {
+  private void process(String signature, List<InferenceTask> queued) {
     long start = clock.nanoTime();
+    List<InferenceTask> batch = new ArrayList<>(queued.size());
+    for (InferenceTask task : queued) {
+      ServingException stopped = task.scope.stopped(start);
+      if (stopped == null) {
+        batch.add(task);
+      } else {
+        metrics.dropped(modelName);
+        task.result.completeExceptionally(stopped);
+      }
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
     int totalRows = 0;
     Set<String> outputs = new LinkedHashSet<>();
     for (InferenceTask task : batch) {

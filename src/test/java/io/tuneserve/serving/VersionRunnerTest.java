@@ -11,6 +11,7 @@ import io.tuneserve.metrics.ServingMetrics;
 import io.tuneserve.model.DType;
 import io.tuneserve.model.ErrorKind;
 import io.tuneserve.model.LoadedModel;
+import io.tuneserve.model.RequestScope;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
@@ -98,7 +99,9 @@ class VersionRunnerTest {
     VersionRunner runner = runner(echo(false), Duration.ofMillis(200));
     List<CompletableFuture<Map<String, TensorData>>> replies = new ArrayList<>();
     for (int r = 0; r < 5; r++) {
-      replies.add(runner.run(ECHO, Map.of("x", rows(100 * r, r + 1, 2)), Set.of("y")));
+      replies.add(
+          runner.run(
+              ECHO, Map.of("x", rows(100 * r, r + 1, 2)), Set.of("y"), RequestScope.unbounded()));
     }
     for (int r = 0; r < 5; r++) {
       TensorData y = replies.get(r).get(10, TimeUnit.SECONDS).get("y");
@@ -111,10 +114,27 @@ class VersionRunnerTest {
   }
 
   @Test
+  void requestsWhoseScopeEndedWhileQueuedAreDroppedFromTheBatch() throws Exception {
+    VersionRunner runner = runner(echo(false), Duration.ofMillis(200));
+    RequestScope gone = RequestScope.unbounded();
+    var abandoned = runner.run(ECHO, Map.of("x", rows(0, 2, 2)), Set.of("y"), gone);
+    var kept = runner.run(ECHO, Map.of("x", rows(10, 1, 2)), Set.of("y"), RequestScope.unbounded());
+    gone.clientGone();
+    assertThat(kept.get(10, TimeUnit.SECONDS).get("y").doubleAt(0)).isEqualTo(10.0);
+    assertThat(abandoned)
+        .failsWithin(Duration.ofSeconds(10))
+        .withThrowableThat()
+        .withMessageContaining("client went away");
+    assertThat(runShapes).hasSize(1);
+    assertThat(runShapes.get(0)).as("only the kept request ran").containsExactly(1, 2);
+  }
+
+  @Test
   void requestsOfDifferentShapesNeverShareABatch() throws Exception {
     VersionRunner runner = runner(echo(false), Duration.ofMillis(50));
-    var narrow = runner.run(ECHO, Map.of("x", rows(0, 2, 2)), Set.of("y"));
-    var wide = runner.run(ECHO, Map.of("x", rows(0, 3, 5)), Set.of("y"));
+    var narrow =
+        runner.run(ECHO, Map.of("x", rows(0, 2, 2)), Set.of("y"), RequestScope.unbounded());
+    var wide = runner.run(ECHO, Map.of("x", rows(0, 3, 5)), Set.of("y"), RequestScope.unbounded());
     assertThat(narrow.get(10, TimeUnit.SECONDS).get("y").shape()).containsExactly(2, 2);
     assertThat(wide.get(10, TimeUnit.SECONDS).get("y").shape()).containsExactly(3, 5);
     assertThat(runShapes).hasSize(2);
@@ -126,7 +146,7 @@ class VersionRunnerTest {
     for (int width = 1; width <= VersionRunner.MAX_QUEUES + 8; width++) {
       TensorData y =
           runner
-              .run(ECHO, Map.of("x", rows(0, 1, width)), Set.of("y"))
+              .run(ECHO, Map.of("x", rows(0, 1, width)), Set.of("y"), RequestScope.unbounded())
               .get(10, TimeUnit.SECONDS)
               .get("y");
       assertThat(y.shape()).containsExactly(1, width);
@@ -136,7 +156,7 @@ class VersionRunnerTest {
   @Test
   void anOutputThatLosesRowsFailsTheWholeBatch() {
     VersionRunner runner = runner(echo(true), Duration.ZERO);
-    var reply = runner.run(ECHO, Map.of("x", rows(0, 2, 2)), Set.of("y"));
+    var reply = runner.run(ECHO, Map.of("x", rows(0, 2, 2)), Set.of("y"), RequestScope.unbounded());
     assertThatThrownBy(() -> reply.get(10, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
         .cause()
@@ -148,7 +168,7 @@ class VersionRunnerTest {
   @Test
   void closingFailsWaitingRequestsAsUnavailable() {
     VersionRunner runner = runner(echo(false), Duration.ofHours(1));
-    var reply = runner.run(ECHO, Map.of("x", rows(0, 1, 2)), Set.of("y"));
+    var reply = runner.run(ECHO, Map.of("x", rows(0, 1, 2)), Set.of("y"), RequestScope.unbounded());
     runner.close();
     assertThatThrownBy(() -> reply.get(10, TimeUnit.SECONDS))
         .cause()

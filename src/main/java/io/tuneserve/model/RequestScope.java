@@ -1,0 +1,55 @@
+package io.tuneserve.model;
+
+/**
+ * How long a request is worth computing: until its deadline, if it has one, and while its client is
+ * still there. Work for a request out of scope is dropped before it runs.
+ */
+public final class RequestScope {
+  private final long deadlineNanos;
+  private final long timeoutMillis;
+  private volatile String ended;
+
+  private RequestScope(long deadlineNanos, long timeoutMillis) {
+    this.deadlineNanos = deadlineNanos;
+    this.timeoutMillis = timeoutMillis;
+  }
+
+  /** A request with no deadline. */
+  public static RequestScope unbounded() {
+    return new RequestScope(Long.MAX_VALUE, 0);
+  }
+
+  /** A request that must run within {@code timeoutMillis} of {@code nowNanos}. */
+  public static RequestScope within(long timeoutMillis, long nowNanos) {
+    return new RequestScope(nowNanos + timeoutMillis * 1_000_000, timeoutMillis);
+  }
+
+  /** The client went away: nobody will read the answer. */
+  public void clientGone() {
+    if (ended == null) {
+      ended = "the client went away";
+    }
+  }
+
+  /**
+   * Why the request should not run any more at {@code nowNanos}, as a failure to complete it with;
+   * null while it should.
+   */
+  public ServingException stopped(long nowNanos) {
+    String reason = ended;
+    if (reason != null) {
+      return ServingException.unavailable("dropped: " + reason);
+    }
+    if (deadlineNanos != Long.MAX_VALUE && nowNanos - deadlineNanos >= 0) {
+      return timedOut();
+    }
+    return null;
+  }
+
+  /** The failure of a request whose timeout passed. */
+  public ServingException timedOut() {
+    return new ServingException(
+        ErrorKind.DEADLINE_EXCEEDED,
+        "the request's timeout of " + timeoutMillis + " ms passed before it could run");
+  }
+}
