@@ -245,7 +245,7 @@ final class OipCodec {
       }
     }
     List<String> order = new ArrayList<>(result.outputs().keySet());
-    if (outputs == null) {
+    if (outputs == null || outputs.isEmpty()) {
       order.sort(null);
     } else {
       order = new ArrayList<>(binaryByOutput.keySet());
