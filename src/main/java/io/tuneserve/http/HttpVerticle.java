@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
 
 /**
  * The HTTP front: routes every API to its handler on the event loop. Handlers only decode and
@@ -57,6 +58,8 @@ public final class HttpVerticle extends VerticleBase {
     oip.mount(router);
     new ManagementApi(manager, parts.node()::refresh).mount(router);
     new RegistryApi(parts.node().sync()).mount(router);
+    router.get("/").handler(ctx -> ctx.redirect("/console/"));
+    router.get("/console/*").handler(StaticHandler.create("console").setCachingEnabled(false));
     jobsApi.mount(router);
     router
         .route()

@@ -1,0 +1,164 @@
+package io.tuneserve.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tuneserve.testing.TestServer;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web console in a real browser: Debian's Chromium, headless, driven through chromedriver. It
+ * loads the page, classifies a dropped image and a chosen one, and trains a new model from the form
+ * while the loss plot fills from the job's event stream.
+ */
+class ConsoleBrowserTest {
+  private static final Path IMAGES = Path.of("src/test/resources/images").toAbsolutePath();
+  private static TestServer server;
+  private static WebDriver browser;
+  private static Path profile;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = new TestServer().withDemoModel().start();
+    profile = Files.createTempDirectory("tuneserve-chromium");
+    ChromeDriverService driver =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(new File("/usr/bin/chromedriver"))
+            .usingAnyFreePort()
+            .build();
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary("/usr/bin/chromium");
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,1000",
+        "--user-data-dir=" + profile);
+    browser = new ChromeDriver(driver, options);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) {
+      browser.quit();
+    }
+    server.close();
+    TestServer.deleteTree(profile);
+  }
+
+  private static WebDriverWait waiting(int seconds) {
+    return new WebDriverWait(browser, Duration.ofSeconds(seconds));
+  }
+
+  @Test
+  void listsModelsClassifiesImagesAndTrainsFromTheForm() throws Exception {
+    browser.get("http://127.0.0.1:" + server.port() + "/");
+    assertThat(browser.getCurrentUrl()).endsWith("/console/");
+    waiting(20)
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(By.id("models"), "fashion-convnet"));
+    assertThat(browser.findElement(By.cssSelector("#models .node.AVAILABLE")).isDisplayed())
+        .isTrue();
+
+    // A file dropped on the drop zone (a synthetic drop event carrying a real PNG).
+    String sneaker =
+        Base64.getEncoder().encodeToString(Files.readAllBytes(IMAGES.resolve("sneaker.png")));
+    ((JavascriptExecutor) browser)
+        .executeScript(
+            "const bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));"
+                + "const data = new DataTransfer();"
+                + "data.items.add(new File([bytes], 'sneaker.png', {type: 'image/png'}));"
+                + "document.getElementById('classify-drop')"
+                + ".dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true}));",
+            sneaker);
+    waiting(20)
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("classify-result"), "Sneaker"));
+    assertThat(browser.findElement(By.cssSelector("#classify-result .bar .label")).getText())
+        .isEqualTo("Sneaker");
+
+    // A file chosen with the file input.
+    browser.findElement(By.id("classify-file")).sendKeys(IMAGES.resolve("trouser.png").toString());
+    waiting(20)
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("classify-result"), "Trouser"));
+
+    // A new model from the fine-tuning form, followed live.
+    browser.findElement(By.id("job-target")).sendKeys("console-shoes");
+    new Select(browser.findElement(By.id("job-strategy"))).selectByValue("feature_extractor");
+    WebElement epochs = browser.findElement(By.id("job-epochs"));
+    epochs.clear();
+    epochs.sendKeys("8");
+    List<WebElement> rows = browser.findElements(By.cssSelector(".class-row"));
+    rows.get(0).findElement(By.className("class-label")).sendKeys("footwear");
+    rows.get(0)
+        .findElement(By.className("class-files"))
+        .sendKeys(files("sandal", "sneaker", "ankle-boot"));
+    rows.get(1).findElement(By.className("class-label")).sendKeys("other");
+    rows.get(1)
+        .findElement(By.className("class-files"))
+        .sendKeys(files("bag", "dress", "coat", "tshirt", "trouser", "pullover", "shirt"));
+    browser.findElement(By.id("job-submit")).click();
+    waiting(120)
+        .until(
+            ExpectedConditions.or(
+                ExpectedConditions.textToBe(By.id("job-state"), "SUCCEEDED"),
+                ExpectedConditions.textToBe(By.id("job-state"), "FAILED")));
+    assertThat(browser.findElement(By.id("job-state")).getText())
+        .as(browser.findElement(By.id("job-detail")).getText())
+        .isEqualTo("SUCCEEDED");
+    assertThat(browser.findElement(By.id("job-detail")).getText())
+        .contains("published console-shoes v1");
+    assertThat(Integer.parseInt(browser.findElement(By.id("job-plot")).getAttribute("data-points")))
+        .as("epochs plotted from the event stream")
+        .isGreaterThanOrEqualTo(1);
+    waiting(20)
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(By.id("models"), "console-shoes"));
+    assertThat(
+            browser.findElement(By.cssSelector("[data-model='console-shoes'] .lineage")).getText())
+        .contains("fashion-convnet v1")
+        .contains("feature_extractor");
+
+    new Select(browser.findElement(By.id("classify-model"))).selectByValue("console-shoes/1");
+    browser.findElement(By.id("classify-file")).sendKeys(IMAGES.resolve("sneaker.png").toString());
+    waiting(20)
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("classify-result"), "console-shoes v1"));
+    assertThat(browser.findElement(By.cssSelector("#classify-result .bar .label")).getText())
+        .isEqualTo("footwear");
+  }
+
+  private static String files(String... names) {
+    StringBuilder paths = new StringBuilder();
+    for (String name : names) {
+      paths.append(paths.isEmpty() ? "" : "\n").append(IMAGES.resolve(name + ".png"));
+    }
+    return paths.toString();
+  }
+}
