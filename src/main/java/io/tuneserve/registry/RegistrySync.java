@@ -81,11 +81,15 @@ public final class RegistrySync {
     Map<String, VersionRecord> registered = new HashMap<>();
     registry.versions().forEach(v -> registered.put(v.key(), v));
     Set<String> deleted = registry.deletedVersions();
+    Map<String, ModelRecord> models = registry.models();
     for (ModelSource model : local.values()) {
+      if (model.versions().isEmpty() && !models.containsKey(model.name())) {
+        continue; // only a staging directory, or an empty one: nothing to share yet
+      }
       syncSettings(model.name());
       registerLocalVersions(model, registered, deleted);
     }
-    for (ModelRecord model : registry.models().values()) {
+    for (ModelRecord model : models.values()) {
       if (!local.containsKey(model.name())) {
         syncSettings(model.name());
       }

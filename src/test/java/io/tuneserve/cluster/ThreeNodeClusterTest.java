@@ -242,15 +242,57 @@ class ThreeNodeClusterTest {
       assertThat(System.nanoTime()).as("job training in time").isLessThan(deadline);
       Thread.sleep(50);
     }
+    // Clients of the survivors keep asking while the node dies.
+    java.util.concurrent.atomic.AtomicBoolean loading =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.ConcurrentLinkedQueue<String> loadFailures =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    java.util.concurrent.atomic.AtomicInteger answered =
+        new java.util.concurrent.atomic.AtomicInteger();
+    List<Thread> clients = new ArrayList<>();
+    for (NodeClient survivor : List.of(b, c, b, c)) {
+      Thread client =
+          new Thread(
+              () -> {
+                while (loading.get()) {
+                  try {
+                    HttpResponse<String> response =
+                        survivor.post(
+                            "/v1/models/kept:predict", "{\"instances\": [" + jobs.image(5) + "]}");
+                    if (response.statusCode() == 200) {
+                      answered.incrementAndGet();
+                    } else {
+                      loadFailures.add(response.statusCode() + " " + response.body());
+                    }
+                  } catch (Exception e) {
+                    loadFailures.add(e.toString());
+                  }
+                }
+              });
+      client.start();
+      clients.add(client);
+    }
+    Thread.sleep(300);
     nodes.get(0).kill();
     long killed = System.nanoTime();
     JsonNode failed = b.awaitJob(doomed);
     double seconds = (System.nanoTime() - killed) / 1e9;
+    Thread.sleep(1000);
+    loading.set(false);
+    for (Thread client : clients) {
+      client.join(30_000);
+    }
+    assertThat(loadFailures).as("requests to the survivors while a node died").isEmpty();
+    assertThat(answered.get()).isGreaterThan(20);
     assertThat(failed.get("state").asText()).isEqualTo("FAILED");
     assertThat(failed.get("error").asText()).contains("left the cluster");
     assertThat(seconds).as("seconds until the job was marked FAILED").isLessThan(15);
     System.out.printf(
-        java.util.Locale.ROOT, "job marked FAILED %.2f s after kill -9 of its node%n", seconds);
+        java.util.Locale.ROOT,
+        "job marked FAILED %.2f s after kill -9 of its node; survivors answered %d requests"
+            + " meanwhile, 0 failed%n",
+        seconds,
+        answered.get());
     assertThat(c.getJson("/v1/jobs/" + doomed).get("state").asText()).isEqualTo("FAILED");
 
     JsonNode registry = awaitRegistry(c, r -> r.get("nodes").size() == 2);

@@ -31,10 +31,24 @@ public final class NodeProcess implements AutoCloseable {
    * through TUNESERVE_* environment variables.
    */
   public static NodeProcess start(Path models, Map<String, Object> settings) throws IOException {
+    return start(models, settings, 0);
+  }
+
+  /**
+   * Starts a node whose process may write no file larger than {@code maxFileMegabytes} (a quota
+   * standing in for a full disk; 0 = no limit).
+   */
+  public static NodeProcess start(Path models, Map<String, Object> settings, int maxFileMegabytes)
+      throws IOException {
     Files.createDirectories(models);
     int port = TestServer.freePort();
     Path log = Files.createTempFile("tuneserve-node", ".log");
     List<String> command = new ArrayList<>();
+    if (maxFileMegabytes > 0) {
+      // ulimit -f counts 512-byte blocks in POSIX sh.
+      command.addAll(
+          List.of("sh", "-c", "ulimit -f " + maxFileMegabytes * 2048 + " && exec \"$0\" \"$@\""));
+    }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx768m");
     for (String argument : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
