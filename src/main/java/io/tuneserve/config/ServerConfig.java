@@ -48,13 +48,15 @@ public record ServerConfig(
       @JsonProperty("max_queue_delay_ms") double maxQueueDelayMs,
       @JsonProperty("max_queued_requests") int maxQueuedRequests,
       @JsonProperty("threads") int threads,
-      @JsonProperty("max_unbatched_queue") int maxUnbatchedQueue) {
+      @JsonProperty("max_unbatched_queue") int maxUnbatchedQueue,
+      @JsonProperty("max_request_rows") int maxRequestRows) {
     public Batching {
       check(maxBatchSize >= 1, "batching.max_batch_size must be at least 1");
       check(maxQueueDelayMs >= 0, "batching.max_queue_delay_ms must not be negative");
       check(maxQueuedRequests >= 1, "batching.max_queued_requests must be at least 1");
       check(threads >= 0, "batching.threads must not be negative");
       check(maxUnbatchedQueue >= 1, "batching.max_unbatched_queue must be at least 1");
+      check(maxRequestRows >= 1, "batching.max_request_rows must be at least 1");
     }
   }
 

@@ -24,9 +24,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class InferenceService {
   private final ModelManager manager;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final int maxRequestRows;
 
-  public InferenceService(ModelManager manager) {
+  /**
+   * @param maxRequestRows rows one request may hold along a signature's batch dimension
+   */
+  public InferenceService(ModelManager manager, int maxRequestRows) {
     this.manager = manager;
+    this.maxRequestRows = maxRequestRows;
   }
 
   public CompletableFuture<InferenceResult> infer(
@@ -48,6 +53,7 @@ public final class InferenceService {
       DecodedRequest request = decoder.decode(served);
       SignatureSpec signature = served.signature(request.signature());
       checkInputs(signature, request.inputs(), served.settings().inputShapeCheck());
+      checkRows(signature, request.inputs());
       Set<String> outputs = chooseOutputs(signature, request.outputs());
       return served
           .run(signature, request.inputs(), outputs, scope)
@@ -99,6 +105,22 @@ public final class InferenceService {
       }
       if (input.dtype().isFloatingPoint()) {
         checkFinite(spec.name(), input);
+      }
+    }
+  }
+
+  private void checkRows(SignatureSpec signature, Map<String, TensorData> inputs) {
+    if (!signature.isBatchable()) {
+      return;
+    }
+    for (TensorData input : inputs.values()) {
+      if (input.rank() > 0 && input.dim(0) > maxRequestRows) {
+        throw ServingException.invalid(
+            "the request holds "
+                + input.dim(0)
+                + " rows (instances); at most "
+                + maxRequestRows
+                + " fit one request (batching.max_request_rows)");
       }
     }
   }

@@ -110,7 +110,7 @@ public final class TuneServer implements AutoCloseable {
             unbatched,
             runnerOptions,
             Clock.SYSTEM);
-    this.inference = new InferenceService(manager);
+    this.inference = new InferenceService(manager, batching.maxRequestRows());
   }
 
   private static ThreadFactory daemonThreads(String prefix) {

@@ -66,6 +66,21 @@ class SecurityTest {
   }
 
   @Test
+  void aRequestHoldsAtMostTheConfiguredRows() throws Exception {
+    try (TestServer server =
+        new TestServer().withDemoModel().set("batching.max_request_rows", 4).start()) {
+      String four =
+          "{\"instances\": [" + String.join(",", java.util.Collections.nCopies(4, blank())) + "]}";
+      String five =
+          "{\"instances\": [" + String.join(",", java.util.Collections.nCopies(5, blank())) + "]}";
+      assertThat(server.post(PREDICT, four).statusCode()).isEqualTo(200);
+      HttpResponse<String> refused = server.post(PREDICT, five);
+      assertThat(refused.statusCode()).isEqualTo(400);
+      assertThat(refused.body()).contains("5 rows").contains("at most 4");
+    }
+  }
+
+  @Test
   void inferenceCanBeGuardedToo() throws Exception {
     try (TestServer server =
         new TestServer()
