@@ -29,6 +29,8 @@ final class ServerProcess implements AutoCloseable {
     List<String> pinned = new ArrayList<>(List.of("taskset", "-c", cores));
     pinned.addAll(command);
     ProcessBuilder builder = new ProcessBuilder(pinned).redirectErrorStream(true).redirectOutput(log.toFile());
+    // A cluster of its own, so a benchmark never joins (or is joined by) another tuneserve here.
+    builder.environment().put("TUNESERVE_CLUSTER__NAME", "bench-" + java.util.UUID.randomUUID());
     builder.environment().putAll(env);
     return new ServerProcess(name, builder.start());
   }
