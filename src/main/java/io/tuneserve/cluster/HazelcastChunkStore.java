@@ -52,11 +52,14 @@ final class HazelcastChunkStore implements CheckpointStore {
       int fileIndex = 0;
       for (String file : manifest.files().keySet()) {
         try (InputStream in = Files.newInputStream(directory.resolve(file))) {
-          int chunkIndex = 0;
-          byte[] chunk;
-          while ((chunk = in.readNBytes(CHUNK_BYTES)).length > 0 || chunkIndex == 0) {
+          // Every file has at least one chunk (an empty one for an empty file); a chunk shorter
+          // than CHUNK_BYTES is the last.
+          for (int chunkIndex = 0; ; chunkIndex++) {
+            byte[] chunk = in.readNBytes(CHUNK_BYTES);
+            if (chunk.length == 0 && chunkIndex > 0) {
+              break;
+            }
             chunks.set(upload + "/" + fileIndex + "/" + chunkIndex, chunk);
-            chunkIndex++;
             if (chunk.length < CHUNK_BYTES) {
               break;
             }

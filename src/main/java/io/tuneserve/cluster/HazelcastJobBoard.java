@@ -25,7 +25,9 @@ import java.util.logging.Logger;
 final class HazelcastJobBoard implements JobBoard {
   private static final Logger LOG = Logger.getLogger(HazelcastJobBoard.class.getName());
 
-  private final HazelcastInstance hazelcast;
+  /** How long the cluster keeps a job's document after its last change. */
+  static final long DOCUMENT_DAYS = 7;
+
   private final String nodeId;
   private final IMap<String, String> documents;
   private final IMap<String, String> cancels;
@@ -33,7 +35,6 @@ final class HazelcastJobBoard implements JobBoard {
   private final IMap<String, Integer> capacity;
 
   HazelcastJobBoard(HazelcastInstance hazelcast) {
-    this.hazelcast = hazelcast;
     this.nodeId = hazelcast.getCluster().getLocalMember().getUuid().toString();
     this.documents = hazelcast.getMap("tuneserve.jobs");
     this.cancels = hazelcast.getMap("tuneserve.job-cancels");
@@ -67,7 +68,7 @@ final class HazelcastJobBoard implements JobBoard {
 
   @Override
   public void post(String id, String document) {
-    documents.set(id, document);
+    documents.set(id, document, DOCUMENT_DAYS, TimeUnit.DAYS);
   }
 
   @Override

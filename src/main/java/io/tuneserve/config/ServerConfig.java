@@ -149,7 +149,7 @@ public record ServerConfig(
     /** The accepted tokens: those listed (comma-separated) and the lines of the tokens file. */
     public java.util.Set<String> acceptedTokens() {
       java.util.Set<String> all = new java.util.HashSet<>();
-      for (String token : tokens.split(",")) {
+      for (String token : tokens.split(",", -1)) {
         if (!token.isBlank()) {
           all.add(token.strip());
         }

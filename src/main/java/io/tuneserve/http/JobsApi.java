@@ -130,7 +130,6 @@ final class JobsApi {
             .setChunked(true)
             .putHeader("content-type", "text/event-stream")
             .putHeader("cache-control", "no-cache");
-    Context context = ctx.vertx().getOrCreateContext();
     follow(
         ctx,
         id,

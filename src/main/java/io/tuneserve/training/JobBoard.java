@@ -41,7 +41,7 @@ public interface JobBoard {
 
   /**
    * Takes the cluster-wide lock of a target model, so one job at a time trains it; waits at most
-   * {@code millis}. The lock is released by {@link #release} or when this node dies.
+   * {@code millis}. The lock is released by {@link #releaseTarget} or when this node dies.
    */
   boolean tryClaimTarget(String target, long millis) throws InterruptedException;
 
