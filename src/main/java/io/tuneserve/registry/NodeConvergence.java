@@ -44,12 +44,37 @@ public final class NodeConvergence implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Set<String> signaturesRecorded = ConcurrentHashMap.newKeySet();
   private CompletableFuture<Void> waiting;
+  private final java.util.concurrent.atomic.AtomicBoolean reportPending =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private final ExecutorService reporter =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "tuneserve-registry-report");
+            t.setDaemon(true);
+            return t;
+          });
   private volatile boolean converged;
 
   public NodeConvergence(RegistrySync sync, ModelManager manager, Clock clock) {
     this.sync = sync;
     this.manager = manager;
     this.clock = clock;
+    manager.onVersionStateChange(this::reportSoon);
+  }
+
+  /** Reports the manager's states from a thread of its own, so loading is never held up. */
+  private void reportSoon() {
+    if (reportPending.compareAndSet(false, true)) {
+      reporter.execute(
+          () -> {
+            reportPending.set(false);
+            try {
+              report();
+            } catch (RuntimeException e) {
+              LOG.log(Level.WARNING, "cannot report this node's versions to the registry", e);
+            }
+          });
+    }
   }
 
   public RegistrySync sync() {
@@ -170,5 +195,6 @@ public final class NodeConvergence implements AutoCloseable {
   @Override
   public void close() {
     thread.shutdownNow();
+    reporter.shutdownNow();
   }
 }

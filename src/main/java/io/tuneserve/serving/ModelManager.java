@@ -61,6 +61,7 @@ public final class ModelManager implements AutoCloseable {
           });
   private final Map<String, ManagedModel> models = new ConcurrentHashMap<>();
   private volatile boolean initialScanDone;
+  private final List<Runnable> stateListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** The models the manager knows, with their versions. */
   private static final class ManagedModel {
@@ -91,6 +92,18 @@ public final class ModelManager implements AutoCloseable {
     this.defaultRunnerOptions = defaultRunnerOptions;
     this.clock = clock;
     metrics.versionsAvailable(this::availableVersionCount);
+  }
+
+  /**
+   * Calls {@code listener} (on the manager's control thread; it must be quick) whenever a version
+   * starts loading, becomes available, fails or starts unloading.
+   */
+  public void onVersionStateChange(Runnable listener) {
+    stateListeners.add(listener);
+  }
+
+  private void stateChanged() {
+    stateListeners.forEach(Runnable::run);
   }
 
   /** True once the first scan has loaded (or failed) every version it found. */
@@ -185,6 +198,7 @@ public final class ModelManager implements AutoCloseable {
         model.versions.remove(served.version(), served);
       } else if (aspiredAvailable || aspired.isEmpty()) {
         served.beginUnload(() -> model.versions.remove(served.version(), served));
+        stateChanged();
         LOG.info(() -> "unloading " + model.name + " version " + served.version());
       }
     }
@@ -196,6 +210,7 @@ public final class ModelManager implements AutoCloseable {
         new ServedVersion(
             model.name, version, settings, model.source.lineage(version).orElse(null));
     model.versions.put(version, served);
+    stateChanged();
     long start = clock.nanoTime();
     LoadedModel loaded = null;
     try {
@@ -233,6 +248,7 @@ public final class ModelManager implements AutoCloseable {
               metrics,
               clock));
       metrics.loadTime(model.name, clock.nanoTime() - start);
+      stateChanged();
       LOG.info(() -> "loaded " + model.name + " version " + version);
     } catch (ModelLoadException | IOException | RuntimeException e) {
       if (loaded != null) {
@@ -240,6 +256,7 @@ public final class ModelManager implements AutoCloseable {
       }
       String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       served.fail(reason);
+      stateChanged();
       metrics.loadFailure(model.name);
       LOG.log(
           Level.WARNING, "failed to load " + model.name + " version " + version + ": " + reason);
