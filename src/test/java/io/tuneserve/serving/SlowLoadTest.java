@@ -16,6 +16,7 @@ import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
 import io.tuneserve.model.TensorSpec;
 import io.tuneserve.repository.ModelRepository;
+import io.tuneserve.testing.FunctionModel;
 import io.tuneserve.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,31 +65,16 @@ class SlowLoadTest {
 
   /** Answers with the version number it was loaded from, times the input. */
   private static LoadedModel scaling(float factor) {
-    return new LoadedModel() {
-      @Override
-      public Map<String, SignatureSpec> signatures() {
-        return Map.of(ECHO.key(), ECHO);
-      }
-
-      @Override
-      public Map<String, TensorData> run(
-          String signature, Map<String, TensorData> inputs, Set<String> outputs) {
-        TensorData x = inputs.get("x");
-        float[] values = new float[(int) x.elementCount()];
-        for (int i = 0; i < values.length; i++) {
-          values[i] = (float) x.doubleAt(i) * factor;
-        }
-        return Map.of("y", TensorData.ofFloats(x.shape(), values));
-      }
-
-      @Override
-      public long sizeBytes() {
-        return 0;
-      }
-
-      @Override
-      public void close() {}
-    };
+    return new FunctionModel(
+        ECHO,
+        inputs -> {
+          TensorData x = inputs.get("x");
+          float[] values = new float[(int) x.elementCount()];
+          for (int i = 0; i < values.length; i++) {
+            values[i] = (float) x.doubleAt(i) * factor;
+          }
+          return Map.of("y", TensorData.ofFloats(x.shape(), values));
+        });
   }
 
   private double answer(OptionalLong version) throws Exception {

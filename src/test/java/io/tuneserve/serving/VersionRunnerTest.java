@@ -16,6 +16,7 @@ import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
 import io.tuneserve.model.TensorSpec;
+import io.tuneserve.testing.FunctionModel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,28 +52,13 @@ class VersionRunnerTest {
 
   /** Echoes x as y, or drops a row when told to misbehave. */
   private LoadedModel echo(boolean dropRow) {
-    return new LoadedModel() {
-      @Override
-      public Map<String, SignatureSpec> signatures() {
-        return Map.of(ECHO.key(), ECHO);
-      }
-
-      @Override
-      public Map<String, TensorData> run(
-          String signature, Map<String, TensorData> inputs, Set<String> outputs) {
-        TensorData x = inputs.get("x");
-        runShapes.add(x.shape());
-        return Map.of("y", dropRow ? x.rows(0, x.dim(0) - 1) : x);
-      }
-
-      @Override
-      public long sizeBytes() {
-        return 0;
-      }
-
-      @Override
-      public void close() {}
-    };
+    return new FunctionModel(
+        ECHO,
+        inputs -> {
+          TensorData x = inputs.get("x");
+          runShapes.add(x.shape());
+          return Map.of("y", dropRow ? x.rows(0, x.dim(0) - 1) : x);
+        });
   }
 
   private VersionRunner runner(LoadedModel model, Duration delay) {
