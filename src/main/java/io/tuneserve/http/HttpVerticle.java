@@ -44,7 +44,7 @@ public final class HttpVerticle extends VerticleBase {
             parts.jobs(),
             parts.board(),
             node ->
-                java.util.Optional.ofNullable(parts.node().sync().registry().nodes().get(node))
+                java.util.Optional.ofNullable(parts.publisher().registry().nodes().get(node))
                     .map(io.tuneserve.registry.NodeRecord::http),
             manager,
             settings.maxImagePixels(),
@@ -57,7 +57,7 @@ public final class HttpVerticle extends VerticleBase {
     new TfServingApi(inference, manager, settings.maxImagePixels()).mount(router);
     oip.mount(router);
     new ManagementApi(manager, parts.node()::refresh).mount(router);
-    new RegistryApi(parts.node().sync()).mount(router);
+    new RegistryApi(parts.publisher()).mount(router);
     router.get("/").handler(ctx -> ctx.redirect("/console/"));
     router.get("/console/*").handler(StaticHandler.create("console").setCachingEnabled(false));
     jobsApi.mount(router);

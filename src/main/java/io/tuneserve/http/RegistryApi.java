@@ -7,7 +7,7 @@ import io.tuneserve.model.ServingException;
 import io.tuneserve.registry.ModelRecord;
 import io.tuneserve.registry.ModelRegistry;
 import io.tuneserve.registry.NodeVersionState;
-import io.tuneserve.registry.RegistrySync;
+import io.tuneserve.registry.VersionPublisher;
 import io.tuneserve.registry.VersionRecord;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -24,12 +24,12 @@ final class RegistryApi {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String VERSION_PATH =
       "/v2/registry/models/(?<model>[^/:]+)/versions/(?<version>[^/:]+)";
-  private final RegistrySync sync;
+  private final VersionPublisher publisher;
   private final ModelRegistry registry;
 
-  RegistryApi(RegistrySync sync) {
-    this.sync = sync;
-    this.registry = sync.registry();
+  RegistryApi(VersionPublisher publisher) {
+    this.publisher = publisher;
+    this.registry = publisher.registry();
   }
 
   void mount(Router router) {
@@ -52,7 +52,7 @@ final class RegistryApi {
                     200,
                     () -> {
                       String model = PathParams.model(ctx);
-                      sync.delete(model, version(ctx));
+                      publisher.delete(model, version(ctx));
                       return model(model);
                     }));
   }
@@ -63,7 +63,7 @@ final class RegistryApi {
 
   private ObjectNode pin(RoutingContext ctx, boolean pinned) throws Exception {
     String model = PathParams.model(ctx);
-    sync.pin(model, version(ctx), pinned);
+    publisher.pin(model, version(ctx), pinned);
     return model(model);
   }
 

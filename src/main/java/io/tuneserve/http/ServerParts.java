@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tuneserve.inference.InferenceService;
 import io.tuneserve.metrics.ServingMetrics;
 import io.tuneserve.registry.NodeConvergence;
+import io.tuneserve.registry.VersionPublisher;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.training.JobBoard;
 import io.tuneserve.training.JobManager;
@@ -14,6 +15,7 @@ import io.tuneserve.training.JobManager;
  * @param jobs the jobs this node runs
  * @param board the jobs of the whole cluster
  * @param node this node's agreement with the cluster's registry
+ * @param publisher the registry's writes (publish, delete, pin)
  * @param prometheus the registry /metrics scrapes
  * @param draining set once the server shuts down
  */
@@ -23,6 +25,7 @@ public record ServerParts(
     JobManager jobs,
     JobBoard board,
     NodeConvergence node,
+    VersionPublisher publisher,
     ServingMetrics metrics,
     PrometheusMeterRegistry prometheus,
     Draining draining,

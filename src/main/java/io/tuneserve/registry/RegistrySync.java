@@ -1,10 +1,7 @@
 package io.tuneserve.registry;
 
-import io.tuneserve.model.ServingException;
 import io.tuneserve.repository.DirectoryTrees;
-import io.tuneserve.repository.HeadDefinition;
 import io.tuneserve.repository.ModelRepository;
-import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.repository.ModelSource;
 import io.tuneserve.repository.VersionManifest;
 import java.io.IOException;
@@ -12,9 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,7 +32,6 @@ public final class RegistrySync {
   private final ModelRegistry registry;
   private final Checkpoints checkpoints;
   private final ModelRepository repository;
-  private final int keepVersions;
   private final Clock clock;
 
   /** model.yaml text this node and the registry last agreed on, by model. */
@@ -59,15 +53,10 @@ public final class RegistrySync {
   private record Refusal(String model, long version, String sha256, String reason, boolean retry) {}
 
   public RegistrySync(
-      ModelRegistry registry,
-      Checkpoints checkpoints,
-      ModelRepository repository,
-      int keepVersions,
-      Clock clock) {
+      ModelRegistry registry, Checkpoints checkpoints, ModelRepository repository, Clock clock) {
     this.registry = registry;
     this.checkpoints = checkpoints;
     this.repository = repository;
-    this.keepVersions = keepVersions;
     this.clock = clock;
   }
 
@@ -111,7 +100,7 @@ public final class RegistrySync {
    * The registry's model.yaml wins, unless this node's copy changed since they last agreed and the
    * registry's did not: then the local edit is the news and goes to the registry.
    */
-  private void syncSettings(String model) throws IOException {
+  void syncSettings(String model) throws IOException {
     String local = repository.settingsText(model);
     Optional<ModelRecord> registered = registry.model(model);
     String agreed = agreedSettings.get(model);
@@ -184,44 +173,17 @@ public final class RegistrySync {
     }
     VersionManifest manifest = VersionManifest.of(directory);
     registry.putVersion(
-        record(
+        VersionRecords.describe(
             model.name(),
             version,
             manifest,
             checkpoints.put(model.name(), version, directory, manifest),
             directory,
-            model.lineage(version).orElse(null)));
+            model.lineage(version).orElse(null),
+            registry.nodeId(),
+            clock.instant()));
     localDigests.put(VersionRecord.key(model.name(), version), manifest.digest());
     LOG.info(() -> "registered " + model.name() + " version " + version + " from " + directory);
-  }
-
-  private VersionRecord record(
-      String model,
-      long version,
-      VersionManifest manifest,
-      StoredCheckpoint stored,
-      Path directory,
-      String lineage)
-      throws IOException {
-    String headBase = null;
-    if (HeadDefinition.existsIn(directory)) {
-      HeadDefinition head = HeadDefinition.read(directory);
-      headBase = VersionRecord.key(head.baseModel(), head.baseVersion());
-    }
-    return new VersionRecord(
-        model,
-        version,
-        manifest.digest(),
-        manifest.bytes(),
-        manifest.files(),
-        stored.store(),
-        stored.location(),
-        stored.inline(),
-        lineage,
-        headBase,
-        false,
-        clock.instant().toString(),
-        registry.nodeId());
   }
 
   /** A local copy that differs from the registered version is kept aside, not served. */
@@ -285,144 +247,21 @@ public final class RegistrySync {
     }
   }
 
+  /** Notes the checkpoint digest of a version this node has just installed itself. */
+  void installedHere(String key, String digest) {
+    localDigests.put(key, digest);
+  }
+
   private void refuse(String model, long version, String sha256, String reason, boolean retry) {
     refused.put(
         VersionRecord.key(model, version), new Refusal(model, version, sha256, reason, retry));
     LOG.warning(() -> model + " version " + version + ": " + reason);
   }
 
-  private void removeLocal(String model, long version) throws IOException {
+  void removeLocal(String model, long version) throws IOException {
     repository.remove(model, version, null);
     localDigests.remove(VersionRecord.key(model, version));
     LOG.info(() -> "removed deleted " + model + " version " + version);
-  }
-
-  /**
-   * Publishes a staged version directory as the model's next version: its files go to the
-   * checkpoint store, then into this node's repository, then its record into the registry, where
-   * every node sees it. Older versions beyond the retention are deleted.
-   *
-   * @return the new version number
-   */
-  public long publish(String model, Path staged, ModelSettings settingsForNewModel)
-      throws Exception {
-    return registry.underModelLock(
-        model,
-        () -> {
-          long local =
-              repository
-                  .scan(model)
-                  .map(m -> m.versions())
-                  .filter(v -> !v.isEmpty())
-                  .map(v -> v.last())
-                  .orElse(0L);
-          long version = Math.max(registry.highestVersion(model), local) + 1;
-          if (registry.model(model).isEmpty() && repository.settingsText(model).isEmpty()) {
-            repository.writeSettings(model, settingsForNewModel);
-          }
-          syncSettings(model);
-          VersionManifest manifest = VersionManifest.of(staged);
-          manifest.write(staged);
-          StoredCheckpoint stored = checkpoints.put(model, version, staged, manifest);
-          String lineage = readLineage(staged);
-          VersionRecord record = record(model, version, manifest, stored, staged, lineage);
-          try {
-            repository.install(model, version, staged);
-          } catch (IOException e) {
-            checkpoints.delete(record);
-            throw e;
-          }
-          localDigests.put(record.key(), record.sha256());
-          registry.putVersion(record);
-          applyRetention(model);
-          return version;
-        });
-  }
-
-  private static String readLineage(Path directory) throws IOException {
-    Path file = directory.resolve(ModelSource.LINEAGE_FILE);
-    return Files.isRegularFile(file) ? Files.readString(file) : null;
-  }
-
-  /** Deletes the versions beyond the newest {@code keepVersions}, except pinned ones and bases. */
-  private void applyRetention(String model) {
-    if (keepVersions == 0) {
-      return;
-    }
-    List<VersionRecord> all = registry.versions();
-    Set<String> bases = new HashSet<>();
-    all.forEach(
-        v -> {
-          if (v.headBase() != null) {
-            bases.add(v.headBase());
-          }
-        });
-    List<VersionRecord> versions =
-        all.stream()
-            .filter(v -> v.model().equals(model))
-            .sorted(Comparator.comparingLong(VersionRecord::version).reversed())
-            .toList();
-    for (VersionRecord version :
-        versions.subList(Math.min(keepVersions, versions.size()), versions.size())) {
-      if (!version.pinned() && !bases.contains(version.key())) {
-        deleteRecord(version);
-        LOG.info(() -> "retention deleted " + version.key());
-      }
-    }
-  }
-
-  private void deleteRecord(VersionRecord version) {
-    registry.removeVersion(version.model(), version.version());
-    try {
-      checkpoints.delete(version);
-      removeLocal(version.model(), version.version());
-    } catch (IOException e) {
-      LOG.log(Level.WARNING, "cannot remove the files of " + version.key(), e);
-    }
-  }
-
-  /** Deletes a version from the registry, the checkpoint store and (by their sync) every node. */
-  public void delete(String model, long version) throws Exception {
-    registry.underModelLock(
-        model,
-        () -> {
-          VersionRecord record = registered(model, version);
-          List<String> heads =
-              registry.versions().stream()
-                  .filter(v -> record.key().equals(v.headBase()))
-                  .map(VersionRecord::key)
-                  .toList();
-          if (!heads.isEmpty()) {
-            throw ServingException.conflict(
-                record.key()
-                    + " is the base of the head-only versions "
-                    + heads
-                    + "; delete those first");
-          }
-          deleteRecord(record);
-          return null;
-        });
-  }
-
-  private VersionRecord registered(String model, long version) {
-    return registry
-        .version(model, version)
-        .orElseThrow(
-            () ->
-                ServingException.notFound(
-                    "no version " + version + " of " + model + " in the registry"));
-  }
-
-  /** Marks a version as kept whatever the retention (or no longer). */
-  public VersionRecord pin(String model, long version, boolean pinned) throws Exception {
-    return registry.underModelLock(
-        model,
-        () -> {
-          VersionRecord record = registered(model, version);
-          VersionRecord changed = record.withPinned(pinned);
-          registry.putVersion(changed);
-          return changed;
-        });
   }
 
   /**

@@ -19,6 +19,7 @@ import io.tuneserve.registry.ModelRegistry;
 import io.tuneserve.registry.NodeConvergence;
 import io.tuneserve.registry.RegistrySync;
 import io.tuneserve.registry.SharedDirectoryStore;
+import io.tuneserve.registry.VersionPublisher;
 import io.tuneserve.repository.ModelRepository;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.RunnerOptions;
@@ -170,21 +171,20 @@ public final class TuneServer implements AutoCloseable {
         ServerConfig.Registry.SHARED.equals(registrySettings.checkpointStore())
             ? new SharedDirectoryStore(Path.of(registrySettings.sharedDirectory()))
             : member.replicatedStore();
-    RegistrySync sync =
-        new RegistrySync(
-            modelRegistry,
-            new Checkpoints(store, registrySettings.inlineMaxBytes()),
-            repository,
-            registrySettings.keepVersions(),
-            java.time.Clock.systemUTC());
-    convergence = new NodeConvergence(sync, manager, java.time.Clock.systemUTC());
+    Checkpoints checkpoints = new Checkpoints(store, registrySettings.inlineMaxBytes());
+    java.time.Clock utc = java.time.Clock.systemUTC();
+    RegistrySync sync = new RegistrySync(modelRegistry, checkpoints, repository, utc);
+    VersionPublisher publisher =
+        new VersionPublisher(
+            modelRegistry, checkpoints, repository, sync, registrySettings.keepVersions(), utc);
+    convergence = new NodeConvergence(sync, manager, utc);
     JobBoard board = member.jobBoard();
     jobs =
         new JobManager(
             new TensorFlowTrainer(),
             manager,
             repository,
-            sync,
+            publisher,
             board,
             config.training().maxConcurrentJobs(),
             config.training().maxQueuedJobs(),
@@ -208,7 +208,16 @@ public final class TuneServer implements AutoCloseable {
     String version = serverVersion();
     ServerParts parts =
         new ServerParts(
-            inference, manager, jobs, board, convergence, metrics, registry, draining, version);
+            inference,
+            manager,
+            jobs,
+            board,
+            convergence,
+            publisher,
+            metrics,
+            registry,
+            draining,
+            version);
     HttpVerticle[] first = new HttpVerticle[1];
     return vertx
         .deployVerticle(

@@ -2,7 +2,7 @@ package io.tuneserve.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tuneserve.model.ServingException;
-import io.tuneserve.registry.RegistrySync;
+import io.tuneserve.registry.VersionPublisher;
 import io.tuneserve.repository.DirectoryTrees;
 import io.tuneserve.repository.ModelRepository;
 import io.tuneserve.repository.ModelSettings;
@@ -47,7 +47,7 @@ public final class JobManager implements AutoCloseable {
   private final Trainer trainer;
   private final ModelManager models;
   private final ModelRepository repository;
-  private final RegistrySync registry;
+  private final VersionPublisher registry;
   private final JobBoard board;
   private final Clock clock;
   private final ThreadPoolExecutor pool;
@@ -70,7 +70,7 @@ public final class JobManager implements AutoCloseable {
       Trainer trainer,
       ModelManager models,
       ModelRepository repository,
-      RegistrySync registry,
+      VersionPublisher registry,
       JobBoard board,
       int concurrentJobs,
       int queuedJobs,
