@@ -94,9 +94,13 @@ public record ServerConfig(
       @JsonProperty("name") String name,
       @JsonProperty("port") int port,
       @JsonProperty("members") String members,
-      @JsonProperty("host") String host) {
+      @JsonProperty("host") String host,
+      @JsonProperty("event_bus_port") int eventBusPort) {
     public Cluster {
       check(port >= 0 && port <= 65535, "cluster.port must be 0..65535, got " + port);
+      check(
+          eventBusPort >= 0 && eventBusPort <= 65535,
+          "cluster.event_bus_port must be 0..65535, got " + eventBusPort);
       check(host != null && !host.isBlank(), "cluster.host must be set");
       hazelcastConfig = hazelcastConfig == null ? "" : hazelcastConfig;
       name = name == null ? "" : name;

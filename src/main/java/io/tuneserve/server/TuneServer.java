@@ -147,7 +147,11 @@ public final class TuneServer implements AutoCloseable {
         .with(
             new VertxOptions()
                 .setEventLoopPoolSize(eventLoops)
-                .setEventBusOptions(new EventBusOptions().setHost(host).setClusterPublicHost(host))
+                .setEventBusOptions(
+                    new EventBusOptions()
+                        .setHost(host)
+                        .setClusterPublicHost(host)
+                        .setPort(config.cluster().eventBusPort()))
                 .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false))
                 .setMetricsOptions(
                     new MicrometerMetricsOptions()

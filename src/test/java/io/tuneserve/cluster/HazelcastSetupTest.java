@@ -26,7 +26,7 @@ class HazelcastSetupTest {
   @Test
   void theDefaultConfigurationStaysOnLoopback() throws Exception {
     Config config =
-        ClusterMember.hazelcastConfig(new ServerConfig.Cluster("", "", 0, "", "127.0.0.1"));
+        ClusterMember.hazelcastConfig(new ServerConfig.Cluster("", "", 0, "", "127.0.0.1", 0));
     JoinConfig join = config.getNetworkConfig().getJoin();
     assertThat(join.getMulticastConfig().isEnabled()).isFalse();
     assertThat(join.getAutoDetectionConfig().isEnabled()).isFalse();
@@ -52,7 +52,7 @@ class HazelcastSetupTest {
 
     Config overridden =
         ClusterMember.hazelcastConfig(
-            new ServerConfig.Cluster("", "mine", 6100, "127.0.0.1:6100, 127.0.0.1:6101", "x"));
+            new ServerConfig.Cluster("", "mine", 6100, "127.0.0.1:6100, 127.0.0.1:6101", "x", 0));
     assertThat(overridden.getClusterName()).isEqualTo("mine");
     assertThat(overridden.getNetworkConfig().getPort()).isEqualTo(6100);
     assertThat(overridden.getNetworkConfig().getJoin().getTcpIpConfig().getMembers())
@@ -63,7 +63,7 @@ class HazelcastSetupTest {
   void theKubernetesVariantDiscoversMembersThroughTheHeadlessService() throws Exception {
     Config config =
         ClusterMember.hazelcastConfig(
-            new ServerConfig.Cluster("conf/hazelcast-kubernetes.yaml", "", 0, "", "127.0.0.1"));
+            new ServerConfig.Cluster("conf/hazelcast-kubernetes.yaml", "", 0, "", "127.0.0.1", 0));
     JoinConfig join = config.getNetworkConfig().getJoin();
     assertThat(join.getMulticastConfig().isEnabled()).isFalse();
     assertThat(join.getTcpIpConfig().isEnabled()).isFalse();
@@ -79,7 +79,7 @@ class HazelcastSetupTest {
     Config config =
         ClusterMember.hazelcastConfig(
             new ServerConfig.Cluster(
-                "", "chunks-" + UUID.randomUUID(), port, "127.0.0.1:" + port, "127.0.0.1"));
+                "", "chunks-" + UUID.randomUUID(), port, "127.0.0.1:" + port, "127.0.0.1", 0));
     HazelcastInstance hazelcast = Hazelcast.newHazelcastInstance(config);
     Path version = Files.createTempDirectory("tuneserve-version");
     Path fetched = Files.createTempDirectory("tuneserve-fetched");

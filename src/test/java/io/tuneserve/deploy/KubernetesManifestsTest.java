@@ -177,6 +177,7 @@ class KubernetesManifestsTest {
       Files.writeString(file, yaml.replace("tokens_file: " + tokens, "tokens_file: \"\""));
       ServerConfig config = new ConfigLoader().load(file, Map.of(), Map.of());
       assertThat(config.http().port()).isEqualTo(port(container, "http"));
+      assertThat(config.cluster().eventBusPort()).isEqualTo(port(container, "eventbus"));
       assertThat(config.http().host()).isEqualTo("0.0.0.0");
       assertThat(config.cluster().hazelcastConfig()).isEqualTo(configDirectory + "/hazelcast.yaml");
       String models =
@@ -213,7 +214,7 @@ class KubernetesManifestsTest {
 
     Config hazelcast =
         ClusterMember.hazelcastConfig(
-            new ServerConfig.Cluster("conf/hazelcast-kubernetes.yaml", "", 0, "", "127.0.0.1"));
+            new ServerConfig.Cluster("conf/hazelcast-kubernetes.yaml", "", 0, "", "127.0.0.1", 0));
     KubernetesConfig kubernetes = hazelcast.getNetworkConfig().getJoin().getKubernetesConfig();
     assertThat(kubernetes.isEnabled()).isTrue();
     assertThat(kubernetes.getProperty("service-dns"))
