@@ -83,11 +83,21 @@ public final class RegistrySync {
         syncSettings(model.name());
       }
     }
-    for (VersionRecord version : registry.versions()) {
+    List<VersionRecord> versions = registry.versions();
+    for (VersionRecord version : versions) {
       installIfMissing(version);
     }
+    Map<String, ModelSource> installed = repository.scan();
+    for (VersionRecord version : versions) {
+      ModelSource model = installed.get(version.model());
+      if (model != null
+          && model.versions().contains(version.version())
+          && repository.pinned(version.model(), version.version()) != version.pinned()) {
+        repository.setPinned(version.model(), version.version(), version.pinned());
+      }
+    }
     deleted = registry.deletedVersions();
-    for (ModelSource model : repository.scan().values()) {
+    for (ModelSource model : installed.values()) {
       for (long version : model.versions()) {
         if (deleted.contains(VersionRecord.key(model.name(), version))) {
           removeLocal(model.name(), version);
@@ -180,6 +190,7 @@ public final class RegistrySync {
             checkpoints.put(model.name(), version, directory, manifest),
             directory,
             model.lineage(version).orElse(null),
+            repository.pinned(model.name(), version),
             registry.nodeId(),
             clock.instant()));
     localDigests.put(VersionRecord.key(model.name(), version), manifest.digest());
@@ -259,6 +270,7 @@ public final class RegistrySync {
   }
 
   void removeLocal(String model, long version) throws IOException {
+    repository.setPinned(model, version, false);
     repository.remove(model, version, null);
     localDigests.remove(VersionRecord.key(model, version));
     LOG.info(() -> "removed deleted " + model + " version " + version);

@@ -89,6 +89,7 @@ public final class VersionPublisher {
                   stored,
                   staged,
                   lineage,
+                  false,
                   registry.nodeId(),
                   clock.instant());
           try {

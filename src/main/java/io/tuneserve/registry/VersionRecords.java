@@ -17,6 +17,7 @@ final class VersionRecords {
       StoredCheckpoint stored,
       Path directory,
       String lineage,
+      boolean pinned,
       String node,
       Instant now)
       throws IOException {
@@ -36,7 +37,7 @@ final class VersionRecords {
         stored.inline(),
         lineage,
         headBase,
-        false,
+        pinned,
         now.toString(),
         node);
   }

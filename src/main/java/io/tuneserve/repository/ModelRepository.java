@@ -18,6 +18,7 @@ import java.util.TreeSet;
 public final class ModelRepository {
   private final Path root;
   private final ModelSettingsFile settingsFile = new ModelSettingsFile();
+  private static final String PINS = ".pinned";
 
   public ModelRepository(Path root) {
     this.root = root.toAbsolutePath().normalize();
@@ -92,6 +93,26 @@ public final class ModelRepository {
     Files.writeString(temporary, text);
     Files.move(
         temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * Whether a version is marked pinned on this node's disk ({@code <model>/.pinned/<version>}), so
+   * pins outlive the cluster that holds them.
+   */
+  public boolean pinned(String model, long version) {
+    return Files.exists(root.resolve(model).resolve(PINS).resolve(Long.toString(version)));
+  }
+
+  public void setPinned(String model, long version, boolean pinned) throws IOException {
+    Path marker = root.resolve(model).resolve(PINS).resolve(Long.toString(version));
+    if (pinned) {
+      Files.createDirectories(marker.getParent());
+      if (!Files.exists(marker)) {
+        Files.createFile(marker);
+      }
+    } else {
+      Files.deleteIfExists(marker);
+    }
   }
 
   /** Writes settings as a model's model.yaml. */

@@ -8,6 +8,7 @@ import io.tuneserve.testing.FashionJobs;
 import io.tuneserve.testing.TestServer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -94,6 +95,11 @@ class RegistryApiTest {
 
     assertThat(server.post("/v2/registry/models/heads/versions/2/pin", "").statusCode())
         .isEqualTo(200);
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (!Files.exists(server.repository().resolve("heads/.pinned/2"))) {
+      assertThat(System.nanoTime()).as("pin written next to the version").isLessThan(deadline);
+      Thread.sleep(20);
+    }
     publishHead("heads", 180);
     assertThat(versions("heads"))
         .as("the newest two and the pinned one")
@@ -104,6 +110,16 @@ class RegistryApiTest {
     assertThat(pinned.get("store").asText()).isEqualTo("inline");
     assertThat(pinned.get("head_base").asText()).isEqualTo("fashion-convnet/1");
     assertThat(pinned.at("/lineage/strategy").asText()).isEqualTo("feature_extractor");
+
+    // A new cluster over a copy of this node's directory keeps the pin.
+    try (TestServer restarted = new TestServer()) {
+      TestServer.copyTree(server.repository(), restarted.repository());
+      restarted.start();
+      JsonNode kept = restarted.client().getJson("/v2/registry/models/heads").get("versions");
+      assertThat(kept.get(0).get("version").asText()).isEqualTo("2");
+      assertThat(kept.get(0).get("pinned").asBoolean()).isTrue();
+      assertThat(kept.get(1).get("pinned").asBoolean()).isFalse();
+    }
 
     HttpResponse<String> baseInUse = delete("/v2/registry/models/fashion-convnet/versions/1");
     assertThat(baseInUse.statusCode()).isEqualTo(409);
