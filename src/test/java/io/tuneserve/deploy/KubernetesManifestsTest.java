@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.tuneserve.cluster.ClusterMember;
 import io.tuneserve.config.ConfigLoader;
@@ -69,6 +70,7 @@ class KubernetesManifestsTest {
           case "Service" -> Service.class;
           case "StatefulSet" -> StatefulSet.class;
           case "PodDisruptionBudget" -> PodDisruptionBudget.class;
+          case "NetworkPolicy" -> NetworkPolicy.class;
           default -> throw new AssertionError("unexpected kind " + document.get("kind"));
         };
     HasMetadata object = YAML.treeToValue(document, type);
@@ -117,7 +119,7 @@ class KubernetesManifestsTest {
                   .filter(f -> f.endsWith(".yaml") && !f.equals("kustomization.yaml")))
           .containsExactlyInAnyOrderElementsOf(resources(K8S.resolve("kustomization.yaml")));
     }
-    assertThat(objects).hasSize(5);
+    assertThat(objects).hasSize(6);
   }
 
   @Test
@@ -136,6 +138,38 @@ class KubernetesManifestsTest {
     PodDisruptionBudget budget = one(PodDisruptionBudget.class);
     assertThat(podLabels).containsAllEntriesOf(budget.getSpec().getSelector().getMatchLabels());
     assertThat(budget.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+  }
+
+  @Test
+  void onlyTuneservePodsReachTheClusterPorts() {
+    StatefulSet set = one(StatefulSet.class);
+    Map<String, String> podLabels = set.getSpec().getTemplate().getMetadata().getLabels();
+    NetworkPolicy policy = one(NetworkPolicy.class);
+    assertThat(podLabels).containsAllEntriesOf(policy.getSpec().getPodSelector().getMatchLabels());
+    Map<String, Boolean> portIsPodOnly = new java.util.HashMap<>();
+    for (var rule : policy.getSpec().getIngress()) {
+      boolean podsOnly =
+          rule.getFrom() != null
+              && !rule.getFrom().isEmpty()
+              && rule.getFrom().stream()
+                  .allMatch(
+                      peer ->
+                          peer.getPodSelector() != null
+                              && podLabels
+                                  .entrySet()
+                                  .containsAll(peer.getPodSelector().getMatchLabels().entrySet()));
+      for (var port : rule.getPorts()) {
+        port(server(set), port.getPort().getStrVal());
+        portIsPodOnly.put(port.getPort().getStrVal(), podsOnly);
+      }
+    }
+    assertThat(portIsPodOnly)
+        .containsEntry("hazelcast", true)
+        .containsEntry("eventbus", true)
+        .containsEntry("http", false);
+    assertThat(server(set).getPorts().stream().map(ContainerPort::getName).toList())
+        .as("every container port is covered by the policy")
+        .containsExactlyInAnyOrderElementsOf(portIsPodOnly.keySet());
   }
 
   @Test
