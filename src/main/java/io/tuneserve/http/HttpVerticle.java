@@ -23,6 +23,7 @@ public final class HttpVerticle extends VerticleBase {
   private final ServingMetrics metrics;
   private final ServerParts parts;
   private HttpServer server;
+  private final OpenStreams streams = new OpenStreams();
 
   public HttpVerticle(HttpSettings settings, ServerParts parts) {
     this.settings = settings;
@@ -38,7 +39,7 @@ public final class HttpVerticle extends VerticleBase {
     router.route().handler(this::recordMetrics);
     router.route().handler(new TokenGuard(settings.tokens(), settings.protectInference()));
     OipApi oip = new OipApi(inference, manager, parts.serverVersion());
-    oip.mountWebSocket(router, settings.maxInFlightPerSocket(), settings.maxBodyBytes());
+    oip.mountWebSocket(router, settings.maxInFlightPerSocket(), settings.maxBodyBytes(), streams);
     JobsApi jobsApi =
         new JobsApi(
             parts.jobs(),
@@ -49,7 +50,8 @@ public final class HttpVerticle extends VerticleBase {
             manager,
             settings.maxImagePixels(),
             settings.maxTrainingExamples(),
-            settings.maxBodyBytes());
+            settings.maxBodyBytes(),
+            streams);
     jobsApi.mountWebSocket(router);
     router.route().handler(new RawBody(settings.maxBodyBytes()));
     new HealthApi(parts.node(), parts.draining(), parts.prometheus()).mount(router);
@@ -152,6 +154,7 @@ public final class HttpVerticle extends VerticleBase {
    * timeout}; then closes what is left.
    */
   public Future<Void> shutdown(java.time.Duration timeout) {
+    streams.endAll();
     return server.shutdown(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 

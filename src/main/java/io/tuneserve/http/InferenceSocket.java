@@ -28,6 +28,7 @@ final class InferenceSocket {
   static final short CLOSE_UNREADABLE = 1007;
   static final short CLOSE_PROTOCOL = 1008;
   static final short CLOSE_TOO_BIG = 1009;
+  static final short CLOSE_GOING_AWAY = 1001;
 
   private final ServerWebSocket socket;
   private final Context context;
@@ -39,6 +40,9 @@ final class InferenceSocket {
   private int inFlight;
   private boolean paused;
   private boolean closed;
+  private boolean draining;
+  private final OpenStreams streams;
+  private Runnable unregister = () -> {};
 
   /** Requests of this connection not yet run are dropped once it closes. */
   private final RequestScope connection = RequestScope.unbounded();
@@ -50,7 +54,9 @@ final class InferenceSocket {
       OptionalLong version,
       InferenceService inference,
       int maxInFlight,
-      long maxMessageBytes) {
+      long maxMessageBytes,
+      OpenStreams streams) {
+    this.streams = streams;
     this.socket = socket;
     this.context = context;
     this.model = model;
@@ -61,6 +67,7 @@ final class InferenceSocket {
   }
 
   void start() {
+    unregister = streams.add(() -> context.runOnContext(v -> goAway()));
     socket.textMessageHandler(this::onText);
     socket.binaryMessageHandler(this::onBinary);
     socket.exceptionHandler(
@@ -72,6 +79,7 @@ final class InferenceSocket {
         done -> {
           closed = true;
           connection.clientGone();
+          unregister.run();
         });
     socket.drainHandler(done -> updateReading());
   }
@@ -139,22 +147,59 @@ final class InferenceSocket {
     return request;
   }
 
+  /**
+   * Runs one request. With a {@code timeout} parameter (microseconds) it is answered with a 504
+   * error at its deadline and its queued work dropped; its answer, if it comes later, is not sent.
+   */
   private void submit(OipCodec.WireRequest request, boolean binary) {
+    long timeoutMillis;
+    try {
+      long micros = OipCodec.timeoutMicros(request.header());
+      timeoutMillis = micros < 0 ? -1 : Math.max(1, (micros + 999) / 1000);
+    } catch (RuntimeException e) {
+      sendError(request.id(), e);
+      return;
+    }
+    RequestScope scope =
+        timeoutMillis < 0 ? connection : connection.withTimeout(timeoutMillis, System.nanoTime());
+    boolean[] answered = {false};
+    long timer =
+        timeoutMillis < 0
+            ? -1
+            : context
+                .owner()
+                .setTimer(
+                    timeoutMillis,
+                    fired -> {
+                      if (!answered[0] && !closed) {
+                        answered[0] = true;
+                        sendError(request.id(), scope.timedOut());
+                      }
+                    });
     inFlight++;
     updateReading();
     Future.fromCompletionStage(
-            inference.infer(model, version, view -> OipCodec.decode(view, request), connection),
-            context)
+            inference.infer(model, version, view -> OipCodec.decode(view, request), scope), context)
         .map(result -> OipCodec.encode(result, request))
         .onComplete(
             done -> {
               inFlight--;
-              if (!closed) {
+              if (timer >= 0) {
+                context.owner().cancelTimer(timer);
+              }
+              if (!closed && !answered[0]) {
+                answered[0] = true;
                 if (done.succeeded()) {
                   send(done.result(), binary);
                 } else {
                   sendError(request.id(), done.cause());
                 }
+              }
+              if (draining) {
+                if (inFlight == 0) {
+                  close(CLOSE_GOING_AWAY, "the server is shutting down");
+                }
+                return;
               }
               updateReading();
             });
@@ -196,6 +241,18 @@ final class InferenceSocket {
     } else if (!full && paused) {
       socket.resume();
       paused = false;
+    }
+  }
+
+  /** The server is shutting down: read no more, answer what is in flight, then close with 1001. */
+  private void goAway() {
+    draining = true;
+    if (!closed) {
+      socket.pause();
+      paused = true;
+    }
+    if (inFlight == 0) {
+      close(CLOSE_GOING_AWAY, "the server is shutting down");
     }
   }
 

@@ -61,6 +61,7 @@ final class JobsApi {
   private final JobBoard board;
   private final Function<String, Optional<String>> nodeUrls;
   private HttpClient nodeClient;
+  private final OpenStreams streams;
   private final ModelManager models;
   private final long maxImagePixels;
   private final int maxExamples;
@@ -73,7 +74,9 @@ final class JobsApi {
       ModelManager models,
       long maxImagePixels,
       int maxExamples,
-      long maxBodyBytes) {
+      long maxBodyBytes,
+      OpenStreams streams) {
+    this.streams = streams;
     this.jobs = jobs;
     this.board = board;
     this.nodeUrls = nodeUrls;
@@ -144,6 +147,11 @@ final class JobsApi {
             stop.run();
           }
         },
+        () -> {
+          if (!response.ended() && !response.closed()) {
+            response.end();
+          }
+        },
         stop -> response.closeHandler(v -> stop.run()));
   }
 
@@ -158,7 +166,11 @@ final class JobsApi {
    * stops following, to call when the client goes away.
    */
   private void follow(
-      RoutingContext ctx, String id, DocumentSink sink, Consumer<Runnable> started) {
+      RoutingContext ctx,
+      String id,
+      DocumentSink sink,
+      Runnable endStream,
+      Consumer<Runnable> started) {
     Context context = ctx.vertx().getOrCreateContext();
     ctx.vertx()
         .executeBlocking(
@@ -167,10 +179,12 @@ final class JobsApi {
                 throw ServingException.notFound("no job " + id);
               }
               Runnable[] stop = {() -> {}};
+              Runnable[] unregister = {() -> {}};
               AtomicBoolean stopped = new AtomicBoolean();
               Runnable stopOnce =
                   () -> {
                     if (stopped.compareAndSet(false, true)) {
+                      unregister[0].run();
                       ctx.vertx()
                           .executeBlocking(
                               () -> {
@@ -180,6 +194,14 @@ final class JobsApi {
                               false);
                     }
                   };
+              unregister[0] =
+                  streams.add(
+                      () ->
+                          context.runOnContext(
+                              v -> {
+                                endStream.run();
+                                stopOnce.run();
+                              }));
               stop[0] =
                   board.follow(
                       id,
@@ -232,6 +254,11 @@ final class JobsApi {
           if (state.isFinal()) {
             socket.close((short) 1000, "job " + state);
             stop.run();
+          }
+        },
+        () -> {
+          if (!socket.isClosed()) {
+            socket.close(InferenceSocket.CLOSE_GOING_AWAY, "the server is shutting down");
           }
         },
         stop -> socket.closeHandler(v -> stop.run()));

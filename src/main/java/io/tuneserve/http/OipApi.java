@@ -38,7 +38,7 @@ final class OipApi {
   }
 
   /** The WebSocket route; mounted before anything reads request bodies. */
-  void mountWebSocket(Router router, int maxInFlight, long maxMessageBytes) {
+  void mountWebSocket(Router router, int maxInFlight, long maxMessageBytes, OpenStreams streams) {
     router
         .getWithRegex(BASE + "/infer/ws")
         .handler(
@@ -57,7 +57,8 @@ final class OipApi {
                                   version,
                                   inference,
                                   maxInFlight,
-                                  maxMessageBytes)
+                                  maxMessageBytes,
+                                  streams)
                               .start())
                   .onFailure(ctx::fail);
             });

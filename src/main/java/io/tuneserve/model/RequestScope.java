@@ -7,21 +7,31 @@ package io.tuneserve.model;
 public final class RequestScope {
   private final long deadlineNanos;
   private final long timeoutMillis;
+  private final RequestScope parent;
   private volatile String ended;
 
-  private RequestScope(long deadlineNanos, long timeoutMillis) {
+  private RequestScope(long deadlineNanos, long timeoutMillis, RequestScope parent) {
     this.deadlineNanos = deadlineNanos;
     this.timeoutMillis = timeoutMillis;
+    this.parent = parent;
   }
 
   /** A request with no deadline. */
   public static RequestScope unbounded() {
-    return new RequestScope(Long.MAX_VALUE, 0);
+    return new RequestScope(Long.MAX_VALUE, 0, null);
   }
 
   /** A request that must run within {@code timeoutMillis} of {@code nowNanos}. */
   public static RequestScope within(long timeoutMillis, long nowNanos) {
-    return new RequestScope(nowNanos + timeoutMillis * 1_000_000, timeoutMillis);
+    return new RequestScope(nowNanos + timeoutMillis * 1_000_000, timeoutMillis, null);
+  }
+
+  /**
+   * A request within this scope (one message of a WebSocket connection, say) that must also run
+   * within {@code timeoutMillis} of {@code nowNanos}.
+   */
+  public RequestScope withTimeout(long timeoutMillis, long nowNanos) {
+    return new RequestScope(nowNanos + timeoutMillis * 1_000_000, timeoutMillis, this);
   }
 
   /** The client went away: nobody will read the answer. */
@@ -36,6 +46,10 @@ public final class RequestScope {
    * null while it should.
    */
   public ServingException stopped(long nowNanos) {
+    ServingException outer = parent == null ? null : parent.stopped(nowNanos);
+    if (outer != null) {
+      return outer;
+    }
     String reason = ended;
     if (reason != null) {
       return ServingException.unavailable("dropped: " + reason);

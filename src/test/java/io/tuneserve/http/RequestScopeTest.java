@@ -95,6 +95,43 @@ class RequestScopeTest {
   }
 
   @Test
+  void aWebSocketRequestWithATimeoutGetsAnErrorReplyAtItsDeadline() throws Exception {
+    java.util.concurrent.CompletableFuture<String> reply =
+        new java.util.concurrent.CompletableFuture<>();
+    java.net.http.WebSocket socket =
+        java.net.http.HttpClient.newHttpClient()
+            .newWebSocketBuilder()
+            .buildAsync(
+                java.net.URI.create("ws://127.0.0.1:" + server.port() + OIP + "/ws"),
+                new java.net.http.WebSocket.Listener() {
+                  @Override
+                  public java.util.concurrent.CompletionStage<?> onText(
+                      java.net.http.WebSocket ws, CharSequence data, boolean last) {
+                    reply.complete(data.toString());
+                    return null;
+                  }
+                })
+            .get(10, java.util.concurrent.TimeUnit.SECONDS);
+    long start = System.nanoTime();
+    socket.sendText(
+        "{\"id\": \"late\", \"parameters\": {\"timeout\": 80000}, \"inputs\": [{\"name\": \"images\","
+            + " \"datatype\": \"FP32\", \"shape\": [1, 28, 28, 1], \"data\": ["
+            + "0.5,".repeat(783)
+            + "0.5]}]}",
+        true);
+    String answer = reply.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertThat(answer).contains("\"id\":\"late\"").contains("\"status\":504").contains("80 ms");
+    assertThat(millis).as("answered at its deadline, not when its batch ran").isLessThan(1000);
+    double dropped = metric("tuneserve_requests_dropped_total");
+    Thread.sleep(2000);
+    assertThat(metric("tuneserve_requests_dropped_total"))
+        .as("its batch left it out")
+        .isEqualTo(dropped + 1);
+    socket.abort();
+  }
+
+  @Test
   void aRequestWhoseClientHangsUpIsDroppedUnrun() throws Exception {
     double computed = metric("tuneserve_compute_seconds_count");
     double dropped = metric("tuneserve_requests_dropped_total");

@@ -94,6 +94,22 @@ class GracefulShutdownTest {
                   return null;
                 }));
       }
+      java.util.concurrent.CompletableFuture<Integer> socketClosed =
+          new java.util.concurrent.CompletableFuture<>();
+      HttpClient.newHttpClient()
+          .newWebSocketBuilder()
+          .buildAsync(
+              java.net.URI.create(
+                  "ws://127.0.0.1:" + node.client().port() + "/v2/models/fashion-convnet/infer/ws"),
+              new java.net.http.WebSocket.Listener() {
+                @Override
+                public java.util.concurrent.CompletionStage<?> onClose(
+                    java.net.http.WebSocket socket, int status, String reason) {
+                  socketClosed.complete(status);
+                  return null;
+                }
+              })
+          .get(10, TimeUnit.SECONDS);
       Thread.sleep(1500);
       int before = answered.get();
       assertThat(before).as("requests answered under load before SIGTERM").isGreaterThan(50);
@@ -108,6 +124,9 @@ class GracefulShutdownTest {
         client.get(30, TimeUnit.SECONDS);
       }
       assertThat(failures).as("failed requests").isEmpty();
+      assertThat(socketClosed.get(30, TimeUnit.SECONDS))
+          .as("an open WebSocket is closed as going away")
+          .isEqualTo(1001);
       assertThat(node.awaitExit(Duration.ofSeconds(60)))
           .as("exit code: 143 is the JVM's after SIGTERM and its shutdown hooks")
           .isEqualTo(143);
