@@ -240,7 +240,7 @@ public final class TuneServer implements AutoCloseable {
             id -> {
               port = first[0].actualPort();
               LOG.info(() -> "listening on http://" + http.host() + ":" + port);
-              modelRegistry.announce("http://" + http.host() + ":" + port);
+              modelRegistry.announce(advertisedUrl(port));
               modelRegistry.onChange(this::refresh);
               refresh();
               long pollMillis = Math.round(config.models().pollIntervalSeconds() * 1000);
@@ -249,6 +249,18 @@ public final class TuneServer implements AutoCloseable {
               }
               return port;
             });
+  }
+
+  /**
+   * The URL other nodes reach this node's HTTP API at: its listening address, or the cluster
+   * address when it listens on every interface.
+   */
+  private String advertisedUrl(int port) {
+    String host = config.http().host();
+    if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+      host = config.cluster().host();
+    }
+    return (config.security().tls() ? "https://" : "http://") + host + ":" + port;
   }
 
   @SuppressWarnings("FutureReturnValueIgnored") // failures are logged by the convergence
