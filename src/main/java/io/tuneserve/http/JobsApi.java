@@ -17,17 +17,9 @@ import io.tuneserve.training.JobBoard;
 import io.tuneserve.training.JobDocument;
 import io.tuneserve.training.JobManager;
 import io.tuneserve.training.JobSpec;
-import io.tuneserve.training.JobState;
 import io.tuneserve.training.LabelledExamples;
 import io.tuneserve.training.Strategy;
 import io.tuneserve.training.TrainingRequest;
-import io.vertx.core.Context;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
@@ -42,8 +34,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -54,14 +44,10 @@ import java.util.function.Function;
 final class JobsApi {
   static final String API = "jobs";
 
-  /** Marks a job request one node handed to another. */
-  static final String HANDED_OVER = "x-tuneserve-handed-over-by";
-
   private final JobManager jobs;
   private final JobBoard board;
-  private final Function<String, Optional<String>> nodeUrls;
-  private HttpClient nodeClient;
-  private final OpenStreams streams;
+  private final JobHandOver handOver;
+  private final JobProgress progress;
   private final ModelManager models;
   private final long maxImagePixels;
   private final int maxExamples;
@@ -76,10 +62,10 @@ final class JobsApi {
       int maxExamples,
       long maxBodyBytes,
       OpenStreams streams) {
-    this.streams = streams;
+    this.progress = new JobProgress(board, streams);
     this.jobs = jobs;
     this.board = board;
-    this.nodeUrls = nodeUrls;
+    this.handOver = new JobHandOver(board, nodeUrls);
     this.models = models;
     this.maxImagePixels = maxImagePixels;
     this.maxExamples = maxExamples;
@@ -88,11 +74,11 @@ final class JobsApi {
 
   /** The WebSocket progress route; mounted before anything reads request bodies. */
   void mountWebSocket(Router router) {
-    router.get("/v1/jobs/:id/ws").handler(this::streamToWebSocket);
+    router.get("/v1/jobs/:id/ws").handler(progress::streamToWebSocket);
   }
 
   void mount(Router router) {
-    router.get("/v1/jobs/:id/events").handler(this::streamEvents);
+    router.get("/v1/jobs/:id/events").handler(progress::streamEvents);
     router.post("/v1/jobs").handler(this::submit);
     router.get("/v1/jobs").handler(this::list);
     router.get("/v1/jobs/:id").handler(ctx -> reply(ctx, 200, () -> document(ctx)));
@@ -125,145 +111,6 @@ final class JobsApi {
         .onFailure(ctx::fail);
   }
 
-  /** Server-Sent Events: one {@code job} event with the whole job after every change. */
-  private void streamEvents(RoutingContext ctx) {
-    String id = ctx.pathParam("id");
-    HttpServerResponse response =
-        ctx.response()
-            .setChunked(true)
-            .putHeader("content-type", "text/event-stream")
-            .putHeader("cache-control", "no-cache");
-    follow(
-        ctx,
-        id,
-        (document, stop) -> {
-          if (response.ended() || response.closed()) {
-            stop.run();
-            return;
-          }
-          response.write("event: job\ndata: " + document + "\n\n");
-          if (JobDocument.state(document).isFinal()) {
-            response.end();
-            stop.run();
-          }
-        },
-        () -> {
-          if (!response.ended() && !response.closed()) {
-            response.end();
-          }
-        },
-        stop -> response.closeHandler(v -> stop.run()));
-  }
-
-  /** What a follower does with each document of a job, on the request's event loop. */
-  @FunctionalInterface
-  private interface DocumentSink {
-    void accept(String document, Runnable stop);
-  }
-
-  /**
-   * Follows a job on the board once it is known to exist (else 404); {@code started} gets what
-   * stops following, to call when the client goes away.
-   */
-  private void follow(
-      RoutingContext ctx,
-      String id,
-      DocumentSink sink,
-      Runnable endStream,
-      Consumer<Runnable> started) {
-    Context context = ctx.vertx().getOrCreateContext();
-    ctx.vertx()
-        .executeBlocking(
-            () -> {
-              if (board.document(id).isEmpty()) {
-                throw ServingException.notFound("no job " + id);
-              }
-              Runnable[] stop = {() -> {}};
-              Runnable[] unregister = {() -> {}};
-              AtomicBoolean stopped = new AtomicBoolean();
-              Runnable stopOnce =
-                  () -> {
-                    if (stopped.compareAndSet(false, true)) {
-                      unregister[0].run();
-                      ctx.vertx()
-                          .executeBlocking(
-                              () -> {
-                                stop[0].run();
-                                return null;
-                              },
-                              false);
-                    }
-                  };
-              unregister[0] =
-                  streams.add(
-                      () ->
-                          context.runOnContext(
-                              v -> {
-                                endStream.run();
-                                stopOnce.run();
-                              }));
-              stop[0] =
-                  board.follow(
-                      id,
-                      document ->
-                          context.runOnContext(
-                              v -> {
-                                if (!stopped.get()) {
-                                  sink.accept(document, stopOnce);
-                                }
-                              }));
-              return stopOnce;
-            },
-            false)
-        .onSuccess(started::accept)
-        .onFailure(ctx::fail);
-  }
-
-  /** The same stream over a WebSocket: one text message per change, closed once the job ends. */
-  private void streamToWebSocket(RoutingContext ctx) {
-    String id = ctx.pathParam("id");
-    ctx.request().pause();
-    ctx.vertx()
-        .executeBlocking(() -> board.document(id).isPresent(), false)
-        .onSuccess(
-            known -> {
-              ctx.request().resume();
-              if (!known) {
-                ctx.fail(ServingException.notFound("no job " + id));
-                return;
-              }
-              ctx.request()
-                  .toWebSocket()
-                  .onSuccess(socket -> followOnSocket(ctx, id, socket))
-                  .onFailure(ctx::fail);
-            })
-        .onFailure(ctx::fail);
-  }
-
-  private void followOnSocket(RoutingContext ctx, String id, ServerWebSocket socket) {
-    follow(
-        ctx,
-        id,
-        (document, stop) -> {
-          if (socket.isClosed()) {
-            stop.run();
-            return;
-          }
-          socket.writeTextMessage(document);
-          JobState state = JobDocument.state(document);
-          if (state.isFinal()) {
-            socket.close((short) 1000, "job " + state);
-            stop.run();
-          }
-        },
-        () -> {
-          if (!socket.isClosed()) {
-            socket.close(InferenceSocket.CLOSE_GOING_AWAY, "the server is shutting down");
-          }
-        },
-        stop -> socket.closeHandler(v -> stop.run()));
-  }
-
   /**
    * Queues a job here when this node has a free training thread; otherwise hands the request to a
    * node that has one (once: a handed-over request is never passed on), and queues it here when
@@ -272,67 +119,22 @@ final class JobsApi {
   private void submit(RoutingContext ctx) {
     byte[] bytes = RawBody.of(ctx).getBytes();
     String contentType = ctx.request().getHeader("content-type");
-    if (ctx.request().getHeader(HANDED_OVER) != null || jobs.freeSlots() > 0) {
+    if (ctx.request().getHeader(JobHandOver.HANDED_OVER) != null || jobs.freeSlots() > 0) {
       submitHere(ctx, bytes, contentType);
       return;
     }
     ctx.vertx()
-        .executeBlocking(
-            () ->
-                board.nodesWithCapacity().stream()
-                    .map(nodeUrls)
-                    .flatMap(Optional::stream)
-                    .findFirst(),
-            false)
+        .executeBlocking(() -> handOver.nodeWithCapacity(), false)
         .onSuccess(
             url -> {
               if (url.isEmpty()) {
                 submitHere(ctx, bytes, contentType);
               } else {
-                handOver(ctx, url.get(), bytes, contentType);
+                handOver.send(
+                    ctx, url.get(), bytes, contentType, () -> submitHere(ctx, bytes, contentType));
               }
             })
         .onFailure(ctx::fail);
-  }
-
-  /** Sends the request to another node's jobs API and relays its answer. */
-  private void handOver(RoutingContext ctx, String url, byte[] bytes, String contentType) {
-    RequestOptions request =
-        new RequestOptions()
-            .setMethod(HttpMethod.POST)
-            .setAbsoluteURI(url + "/v1/jobs")
-            .putHeader(HANDED_OVER, board.nodeId());
-    if (contentType != null) {
-      request.putHeader("content-type", contentType);
-    }
-    String token = TokenGuard.presented(ctx);
-    if (token != null) {
-      request.putHeader("authorization", "Bearer " + token);
-    }
-    nodes(ctx)
-        .request(request)
-        .compose(call -> call.send(Buffer.buffer(bytes)))
-        .compose(
-            response ->
-                response
-                    .body()
-                    .map(
-                        body -> {
-                          String location = response.getHeader("location");
-                          if (location != null) {
-                            ctx.response().putHeader("location", location);
-                          }
-                          Replies.send(ctx, response.statusCode(), body);
-                          return body;
-                        }))
-        .onFailure(unreachable -> submitHere(ctx, bytes, contentType));
-  }
-
-  private HttpClient nodes(RoutingContext ctx) {
-    if (nodeClient == null) {
-      nodeClient = ctx.vertx().createHttpClient();
-    }
-    return nodeClient;
   }
 
   private void submitHere(RoutingContext ctx, byte[] bytes, String contentType) {
