@@ -131,4 +131,14 @@ public final class ServingMetrics {
         .description("Model versions loaded and available")
         .register(registry);
   }
+
+  /** The cluster as this node sees it: its members and the versions in the registry. */
+  public void cluster(Supplier<Number> nodes, Supplier<Number> registeredVersions) {
+    Gauge.builder("tuneserve_cluster_nodes", nodes)
+        .description("Nodes in the cluster, this one included")
+        .register(registry);
+    Gauge.builder("tuneserve_registry_versions", registeredVersions)
+        .description("Model versions registered in the cluster")
+        .register(registry);
+  }
 }

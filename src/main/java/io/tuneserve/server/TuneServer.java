@@ -182,6 +182,7 @@ public final class TuneServer implements AutoCloseable {
         new VersionPublisher(
             modelRegistry, checkpoints, repository, sync, registrySettings.keepVersions(), utc);
     convergence = new NodeConvergence(sync, manager, utc);
+    metrics.cluster(() -> modelRegistry.nodes().size(), () -> modelRegistry.versions().size());
     JobBoard board = member.jobBoard();
     jobs =
         new JobManager(

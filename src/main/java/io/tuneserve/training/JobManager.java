@@ -43,6 +43,7 @@ public final class JobManager implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(JobManager.class.getName());
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  static final int KEPT_JOBS = 1000;
 
   private final Trainer trainer;
   private final ModelManager models;
@@ -119,6 +120,7 @@ public final class JobManager implements AutoCloseable {
             examples.count(),
             fingerprint(examples),
             clock.instant());
+    forgetOldJobs();
     jobs.put(job.id(), job);
     job.subscribe(snapshot -> board.post(job.id(), JobDocument.of(snapshot, board.nodeId())));
     unfinished.incrementAndGet();
@@ -140,6 +142,23 @@ public final class JobManager implements AutoCloseable {
       throw ServingException.overloaded("too many fine-tuning jobs are queued; retry later");
     }
     return job;
+  }
+
+  /**
+   * Keeps at most {@link #KEPT_JOBS} jobs in memory: the oldest finished ones go first (their
+   * documents stay on the cluster's board for a week).
+   */
+  private void forgetOldJobs() {
+    int excess = jobs.size() - KEPT_JOBS + 1;
+    if (excess <= 0) {
+      return;
+    }
+    jobs.values().stream()
+        .map(Job::snapshot)
+        .filter(snapshot -> snapshot.state().isFinal())
+        .sorted(Comparator.comparing(Job.Snapshot::createdAt))
+        .limit(excess)
+        .forEach(snapshot -> jobs.remove(snapshot.id()));
   }
 
   /** Jobs this node could start at once: training threads not taken by running or queued jobs. */

@@ -71,6 +71,9 @@ class RegistryApiTest {
   void keepsTheNewestVersionsAndPinnedOnesAndProtectsBases() throws Exception {
     JsonNode registry = server.client().getJson("/v2/registry");
     assertThat(registry.get("nodes")).hasSize(1);
+    assertThat(server.get("/metrics").body())
+        .contains("tuneserve_cluster_nodes 1.0")
+        .contains("tuneserve_registry_versions 1.0");
     JsonNode demo = registry.get("models").get(0);
     assertThat(demo.get("name").asText()).isEqualTo("fashion-convnet");
     assertThat(demo.get("settings").asText()).contains("version_policy");
