@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -172,13 +171,6 @@ public final class JobManager implements AutoCloseable {
 
   public Optional<Job> get(String id) {
     return Optional.ofNullable(jobs.get(id));
-  }
-
-  /** Every job, newest first. */
-  public List<Job> list() {
-    List<Job> all = new ArrayList<>(jobs.values());
-    all.sort(Comparator.comparing((Job j) -> j.snapshot().createdAt()).reversed());
-    return all;
   }
 
   /** Asks a job to stop; a running job stops at its next training step. */
