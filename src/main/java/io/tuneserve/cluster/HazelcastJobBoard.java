@@ -8,7 +8,6 @@ import io.tuneserve.training.JobBoard;
 import io.tuneserve.training.JobDocument;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -78,9 +77,12 @@ final class HazelcastJobBoard implements JobBoard {
 
   @Override
   public List<String> documents() {
-    List<String> all = new ArrayList<>(documents.values());
-    all.sort(Comparator.comparing(JobDocument::createdAt).reversed());
-    return all;
+    List<Map.Entry<Instant, String>> dated = new ArrayList<>();
+    for (String document : documents.values()) {
+      dated.add(Map.entry(JobDocument.createdAt(document), document));
+    }
+    dated.sort(Map.Entry.<Instant, String>comparingByKey().reversed());
+    return dated.stream().map(Map.Entry::getValue).toList();
   }
 
   @Override

@@ -18,7 +18,6 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -217,7 +216,7 @@ final class HazelcastRegistry implements ModelRegistry {
   public List<NodeVersionState> states() {
     Map<String, NodeVersionState> sorted = new TreeMap<>();
     states.forEach((key, json) -> sorted.put(key, read(json, NodeVersionState.class)));
-    return new ArrayList<>(new LinkedHashMap<>(sorted).values());
+    return new ArrayList<>(sorted.values());
   }
 
   @Override

@@ -154,8 +154,7 @@ final class InferenceSocket {
   private void submit(OipCodec.WireRequest request, boolean binary) {
     long timeoutMillis;
     try {
-      long micros = OipCodec.timeoutMicros(request.header());
-      timeoutMillis = micros < 0 ? -1 : Math.max(1, (micros + 999) / 1000);
+      timeoutMillis = OipCodec.timeoutMillis(request.header());
     } catch (RuntimeException e) {
       sendError(request.id(), e);
       return;

@@ -170,7 +170,7 @@ final class OipApi {
     String model = PathParams.model(ctx);
     OptionalLong version = PathParams.version(ctx);
     OipCodec.WireRequest wire = parse(ctx);
-    RequestScope scope = RequestScopes.ofMicros(ctx, OipCodec.timeoutMicros(wire.header()));
+    RequestScope scope = RequestScopes.ofOip(ctx, OipCodec.timeoutMillis(wire.header()));
     Future.fromCompletionStage(
             inference.infer(model, version, view -> OipCodec.decode(view, wire), scope),
             ctx.vertx().getOrCreateContext())

@@ -84,10 +84,10 @@ final class OipCodec {
   }
 
   /**
-   * The request's {@code timeout} parameter in microseconds (Triton's convention), or -1 when it
-   * has none.
+   * The request's {@code timeout} parameter (microseconds, Triton's convention) in whole
+   * milliseconds, at least 1; -1 when it has none.
    */
-  static long timeoutMicros(JsonNode header) {
+  static long timeoutMillis(JsonNode header) {
     if (!hasParameter(header, "timeout")) {
       return -1;
     }
@@ -96,7 +96,7 @@ final class OipCodec {
       throw ServingException.invalid(
           "parameter 'timeout' must be a positive whole number of microseconds");
     }
-    return value.asLong();
+    return Math.max(1, (value.asLong() + 999) / 1000);
   }
 
   static DecodedRequest decode(ModelView view, WireRequest wire) {

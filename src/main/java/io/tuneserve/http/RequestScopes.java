@@ -21,9 +21,9 @@ final class RequestScopes {
     return of(ctx, header == null ? -1 : millis(header));
   }
 
-  /** A scope with the OIP {@code timeout} parameter (microseconds) when the request has one. */
-  static RequestScope ofMicros(RoutingContext ctx, long timeoutMicros) {
-    return timeoutMicros < 0 ? of(ctx) : of(ctx, Math.max(1, (timeoutMicros + 999) / 1000));
+  /** A scope with the OIP request's own timeout ({@link OipCodec#timeoutMillis}), if it has one. */
+  static RequestScope ofOip(RoutingContext ctx, long timeoutMillis) {
+    return timeoutMillis < 0 ? of(ctx) : of(ctx, timeoutMillis);
   }
 
   private static RequestScope of(RoutingContext ctx, long timeoutMillis) {

@@ -167,9 +167,10 @@ public final class RegistrySync {
   /** Registers a version found on disk (dropped in by hand, or kept from an earlier run). */
   private void register(ModelSource model, long version) throws IOException {
     Path directory = model.versionDirectory(version);
+    VersionManifest manifest = VersionManifest.of(directory);
     Optional<VersionManifest> written = VersionManifest.read(directory);
     if (written.isPresent()) {
-      List<String> differences = written.get().differences(directory);
+      List<String> differences = written.get().differences(manifest);
       if (!differences.isEmpty()) {
         refuse(
             model.name(),
@@ -181,7 +182,6 @@ public final class RegistrySync {
         return;
       }
     }
-    VersionManifest manifest = VersionManifest.of(directory);
     registry.putVersion(
         VersionRecords.describe(
             model.name(),

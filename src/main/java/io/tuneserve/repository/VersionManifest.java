@@ -77,7 +77,11 @@ public record VersionManifest(
 
   /** What differs between this manifest and the files now in {@code directory}; empty if none. */
   public List<String> differences(Path directory) throws IOException {
-    VersionManifest now = of(directory);
+    return differences(of(directory));
+  }
+
+  /** What differs between this manifest and {@code now}, one made of the files as they are. */
+  public List<String> differences(VersionManifest now) {
     List<String> differences = new ArrayList<>();
     files.forEach(
         (path, hash) -> {
