@@ -1,5 +1,6 @@
 package io.tuneserve.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tuneserve.image.ImageDecoder;
 import io.tuneserve.model.ErrorKind;
@@ -105,10 +106,7 @@ final class JobsApi {
 
   /** Board calls block: they run on a worker thread and the reply comes back to the loop. */
   private static void reply(RoutingContext ctx, int status, Callable<String> document) {
-    ctx.vertx()
-        .executeBlocking(document, false)
-        .onSuccess(json -> Replies.json(ctx, status, out -> out.writeRawValue(json)))
-        .onFailure(ctx::fail);
+    Replies.jsonFromWorker(ctx, status, document, JsonGenerator::writeRawValue);
   }
 
   /**
@@ -400,22 +398,18 @@ final class JobsApi {
   }
 
   private void list(RoutingContext ctx) {
-    ctx.vertx()
-        .executeBlocking(board::documents, false)
-        .onSuccess(
-            all ->
-                Replies.json(
-                    ctx,
-                    200,
-                    json -> {
-                      json.writeStartObject();
-                      json.writeArrayFieldStart("jobs");
-                      for (String document : all) {
-                        json.writeRawValue(document);
-                      }
-                      json.writeEndArray();
-                      json.writeEndObject();
-                    }))
-        .onFailure(ctx::fail);
+    Replies.jsonFromWorker(
+        ctx,
+        200,
+        board::documents,
+        (json, all) -> {
+          json.writeStartObject();
+          json.writeArrayFieldStart("jobs");
+          for (String document : all) {
+            json.writeRawValue(document);
+          }
+          json.writeEndArray();
+          json.writeEndObject();
+        });
   }
 }

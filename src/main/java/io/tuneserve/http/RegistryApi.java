@@ -140,9 +140,6 @@ final class RegistryApi {
 
   /** Registry calls block: they run on a worker thread and the reply comes back to the loop. */
   private static void reply(RoutingContext ctx, int status, Callable<ObjectNode> action) {
-    ctx.vertx()
-        .executeBlocking(action, false)
-        .onSuccess(body -> Replies.json(ctx, status, json -> JSON.writeTree(json, body)))
-        .onFailure(ctx::fail);
+    Replies.jsonFromWorker(ctx, status, action, JSON::writeTree);
   }
 }

@@ -43,6 +43,24 @@ final class Replies {
     send(ctx, status, encode(body));
   }
 
+  /** Writes a value computed off the event loop as JSON. */
+  @FunctionalInterface
+  interface JsonOf<T> {
+    void write(JsonGenerator json, T value) throws IOException;
+  }
+
+  /**
+   * Computes a value on a worker thread (for calls that block, on the cluster for instance), then
+   * replies with it as JSON from the request's event loop; a failure becomes the error reply.
+   */
+  static <T> void jsonFromWorker(
+      RoutingContext ctx, int status, java.util.concurrent.Callable<T> work, JsonOf<T> body) {
+    ctx.vertx()
+        .executeBlocking(work, false)
+        .onSuccess(value -> json(ctx, status, json -> body.write(json, value)))
+        .onFailure(ctx::fail);
+  }
+
   static void send(RoutingContext ctx, int status, Buffer encoded) {
     HttpServerResponse response = ctx.response();
     if (response.ended()) {
