@@ -81,14 +81,6 @@ class CorruptCheckpointTest {
   }
 
   private static String instance() {
-    StringBuilder row = new StringBuilder("{\"instances\": [[");
-    for (int y = 0; y < 28; y++) {
-      row.append(y == 0 ? "[" : ",[");
-      for (int x = 0; x < 28; x++) {
-        row.append(x == 0 ? "[0.5]" : ",[0.5]");
-      }
-      row.append(']');
-    }
-    return row.append("]]}").toString();
+    return "{\"instances\": [" + TestData.uniformImage(0.5f) + "]}";
   }
 }

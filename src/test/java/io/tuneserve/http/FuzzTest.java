@@ -2,6 +2,7 @@ package io.tuneserve.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tuneserve.testing.TestData;
 import io.tuneserve.testing.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -67,13 +68,7 @@ class FuzzTest {
   }
 
   private static String image(float value) {
-    StringBuilder rows = new StringBuilder("[");
-    for (int y = 0; y < 28; y++) {
-      rows.append(y == 0 ? "[" : ",[")
-          .append("[" + value + "]" + (",[" + value + "]").repeat(27))
-          .append(']');
-    }
-    return rows.append(']').toString();
+    return TestData.uniformImage(value);
   }
 
   private static String validPredict() {
@@ -81,10 +76,7 @@ class FuzzTest {
   }
 
   private static String validInfer() {
-    return "{\"id\": \"1\", \"inputs\": [{\"name\": \"images\", \"datatype\": \"FP32\","
-        + " \"shape\": [1, 28, 28, 1], \"data\": ["
-        + "0.5,".repeat(783)
-        + "0.5]}]}";
+    return "{\"id\": \"1\", \"inputs\": [" + TestData.uniformImageTensor(0.5f) + "]}";
   }
 
   private static String validJob() {
@@ -221,11 +213,7 @@ class FuzzTest {
           json(
               "oip outputs " + value,
               INFER,
-              "{\"outputs\": "
-                  + value
-                  + ", \"inputs\": [{\"name\": \"images\", \"datatype\": \"FP32\", \"shape\": [1,28,28,1], \"data\": ["
-                  + "0,".repeat(783)
-                  + "0]}]}",
+              "{\"outputs\": " + value + ", \"inputs\": [" + TestData.uniformImageTensor(0f) + "]}",
               value.equals("[]")));
       cases.add(
           json(

@@ -44,11 +44,7 @@ class RequestScopeTest {
   }
 
   private static String image() {
-    StringBuilder rows = new StringBuilder("[");
-    for (int y = 0; y < 28; y++) {
-      rows.append(y == 0 ? "[" : ",[").append("[0.5]" + ",[0.5]".repeat(27)).append(']');
-    }
-    return rows.append(']').toString();
+    return TestData.uniformImage(0.5f);
   }
 
   private static double metric(String name) throws Exception {
@@ -79,10 +75,9 @@ class RequestScopeTest {
     HttpResponse<String> oip =
         server.post(
             OIP,
-            "{\"parameters\": {\"timeout\": 50000}, \"inputs\": [{\"name\": \"images\","
-                + " \"datatype\": \"FP32\", \"shape\": [1, 28, 28, 1], \"data\": ["
-                + "0.5,".repeat(783)
-                + "0.5]}]}");
+            "{\"parameters\": {\"timeout\": 50000}, \"inputs\": ["
+                + TestData.uniformImageTensor(0.5f)
+                + "]}");
     assertThat(oip.statusCode()).isEqualTo(504);
     assertThat(oip.body()).contains("timeout of 50 ms");
 
@@ -114,10 +109,9 @@ class RequestScopeTest {
             .get(10, java.util.concurrent.TimeUnit.SECONDS);
     long start = System.nanoTime();
     socket.sendText(
-        "{\"id\": \"late\", \"parameters\": {\"timeout\": 80000}, \"inputs\": [{\"name\": \"images\","
-            + " \"datatype\": \"FP32\", \"shape\": [1, 28, 28, 1], \"data\": ["
-            + "0.5,".repeat(783)
-            + "0.5]}]}",
+        "{\"id\": \"late\", \"parameters\": {\"timeout\": 80000}, \"inputs\": ["
+            + TestData.uniformImageTensor(0.5f)
+            + "]}",
         true);
     String answer = reply.get(10, java.util.concurrent.TimeUnit.SECONDS);
     long millis = (System.nanoTime() - start) / 1_000_000;
@@ -163,10 +157,9 @@ class RequestScopeTest {
     HttpResponse<String> parameter =
         server.post(
             OIP,
-            "{\"parameters\": {\"timeout\": -5}, \"inputs\": [{\"name\": \"images\","
-                + " \"datatype\": \"FP32\", \"shape\": [1, 28, 28, 1], \"data\": ["
-                + "0.5,".repeat(783)
-                + "0.5]}]}");
+            "{\"parameters\": {\"timeout\": -5}, \"inputs\": ["
+                + TestData.uniformImageTensor(0.5f)
+                + "]}");
     assertThat(parameter.statusCode()).isEqualTo(400);
     assertThat(parameter.body()).contains("'timeout'");
   }

@@ -3,6 +3,7 @@ package io.tuneserve.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tuneserve.testing.TestData;
 import io.tuneserve.testing.TestServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,11 +29,7 @@ class SecurityTest {
   }
 
   private static String blank() {
-    StringBuilder rows = new StringBuilder("[");
-    for (int y = 0; y < 28; y++) {
-      rows.append(y == 0 ? "[" : ",[").append("[0]" + ",[0]".repeat(27)).append(']');
-    }
-    return rows.append(']').toString();
+    return TestData.uniformImage(0f);
   }
 
   private static HttpResponse<String> get(TestServer server, String path, String token)

@@ -57,7 +57,8 @@ class GracefulShutdownTest {
     ExecutorService load = Executors.newFixedThreadPool(CLIENTS);
     try {
       node.awaitReady(Duration.ofSeconds(60));
-      String body = "{\"instances\": [" + image() + "," + image() + "]}";
+      String image = TestData.uniformImage(0.5f);
+      String body = "{\"instances\": [" + image + "," + image + "]}";
       AtomicBoolean stopSending = new AtomicBoolean();
       AtomicInteger answered = new AtomicInteger();
       Map<String, Integer> failures = new ConcurrentHashMap<>();
@@ -141,13 +142,5 @@ class GracefulShutdownTest {
       load.shutdownNow();
       node.close();
     }
-  }
-
-  private static String image() {
-    StringBuilder rows = new StringBuilder("[");
-    for (int y = 0; y < 28; y++) {
-      rows.append(y == 0 ? "[" : ",[").append("[0.25]" + ",[0.5]".repeat(27)).append(']');
-    }
-    return rows.append(']').toString();
   }
 }

@@ -54,6 +54,25 @@ public final class TestData {
     }
   }
 
+  /** A 28x28 greyscale image for the demo model, every pixel {@code value}, as nested JSON. */
+  public static String uniformImage(float value) {
+    StringBuilder rows = new StringBuilder("[");
+    for (int y = 0; y < 28; y++) {
+      rows.append(y == 0 ? "[" : ",[")
+          .append("[" + value + "]" + (",[" + value + "]").repeat(27))
+          .append(']');
+    }
+    return rows.append(']').toString();
+  }
+
+  /** The same image as the demo model's OIP input tensor, flat data in the {@code images} input. */
+  public static String uniformImageTensor(float value) {
+    return "{\"name\": \"images\", \"datatype\": \"FP32\", \"shape\": [1, 28, 28, 1], \"data\": ["
+        + (value + ",").repeat(783)
+        + value
+        + "]}";
+  }
+
   private static Path existing(Path path) {
     if (!Files.exists(path)) {
       throw new IllegalStateException(path.toAbsolutePath() + " is missing");
