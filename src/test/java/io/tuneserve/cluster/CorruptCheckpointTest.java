@@ -3,11 +3,12 @@ package io.tuneserve.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tuneserve.testing.TestCluster;
 import io.tuneserve.testing.TestData;
 import io.tuneserve.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.UUID;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -21,12 +22,9 @@ class CorruptCheckpointTest {
   @Test
   void aCorruptCheckpointIsRefusedAndThePreviousVersionKeepsServing() throws Exception {
     Path shared = Files.createTempDirectory("tuneserve-shared");
-    int portA = TestServer.freePort();
-    int portB = TestServer.freePort();
-    String name = "corrupt-" + UUID.randomUUID();
-    String members = "127.0.0.1:" + portA + ",127.0.0.1:" + portB;
-    try (TestServer a = node(new TestServer().withDemoModel(), name, portA, members, shared);
-        TestServer b = node(new TestServer(), name, portB, members, shared)) {
+    TestCluster cluster = TestCluster.of(2);
+    try (TestServer a = node(new TestServer().withDemoModel(), cluster.member(0), shared);
+        TestServer b = node(new TestServer(), cluster.member(1), shared)) {
       a.start();
       TestServer.copyTree(TestData.fashionConvnet(), a.repository().resolve("fashion-convnet/2"));
       assertThat(a.post("/v2/repository/rescan", "").statusCode()).isEqualTo(200);
@@ -69,12 +67,9 @@ class CorruptCheckpointTest {
     }
   }
 
-  private static TestServer node(
-      TestServer server, String name, int port, String members, Path shared) {
+  private static TestServer node(TestServer server, Map<String, Object> member, Path shared) {
     return server
-        .set("cluster.name", name)
-        .set("cluster.port", port)
-        .set("cluster.members", members)
+        .joining(member)
         .set("registry.checkpoint_store", "shared")
         .set("registry.shared_directory", shared.toString())
         .set("registry.inline_max_bytes", 0);

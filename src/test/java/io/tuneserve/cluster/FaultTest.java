@@ -7,14 +7,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tuneserve.testing.FashionJobs;
 import io.tuneserve.testing.NodeClient;
 import io.tuneserve.testing.NodeProcess;
+import io.tuneserve.testing.TestCluster;
 import io.tuneserve.testing.TestData;
 import io.tuneserve.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -35,15 +34,7 @@ class FaultTest {
     Path models = Files.createTempDirectory("tuneserve-full");
     TestServer.copyTree(TestData.fashionConvnet(), models.resolve("fashion-convnet/1"));
     Files.copy(TestData.fashionConvnetSettings(), models.resolve("fashion-convnet/model.yaml"));
-    int member = TestServer.freePort();
-    try (NodeProcess node =
-        NodeProcess.start(
-            models,
-            Map.of(
-                "cluster.name", "full-" + UUID.randomUUID(),
-                "cluster.port", member,
-                "cluster.members", "127.0.0.1:" + member),
-            2)) {
+    try (NodeProcess node = NodeProcess.start(models, TestCluster.of(1).member(0), 2)) {
       node.awaitReady(Duration.ofSeconds(60));
       NodeClient client = node.client();
 

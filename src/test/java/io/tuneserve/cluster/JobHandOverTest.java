@@ -6,11 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tuneserve.testing.FashionJobs;
 import io.tuneserve.testing.NodeClient;
+import io.tuneserve.testing.TestCluster;
 import io.tuneserve.testing.TestServer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.UUID;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,12 +27,9 @@ class JobHandOverTest {
   @Test
   void aJobGoesToTheNodeWithAFreeTrainingThread() throws Exception {
     FashionJobs jobs = new FashionJobs();
-    int portA = TestServer.freePort();
-    int portB = TestServer.freePort();
-    String name = "handover-" + UUID.randomUUID();
-    String members = "127.0.0.1:" + portA + ",127.0.0.1:" + portB;
-    try (TestServer a = node(new TestServer().withDemoModel(), name, portA, members);
-        TestServer b = node(new TestServer(), name, portB, members)) {
+    TestCluster cluster = TestCluster.of(2);
+    try (TestServer a = node(new TestServer().withDemoModel(), cluster.member(0));
+        TestServer b = node(new TestServer(), cluster.member(1))) {
       a.start();
       b.start();
       NodeClient onA = a.client();
@@ -92,11 +90,7 @@ class JobHandOverTest {
     return JSON.readTree(submitted.body());
   }
 
-  private static TestServer node(TestServer server, String name, int port, String members) {
-    return server
-        .set("cluster.name", name)
-        .set("cluster.port", port)
-        .set("cluster.members", members)
-        .set("training.max_concurrent_jobs", 1);
+  private static TestServer node(TestServer server, Map<String, Object> member) {
+    return server.joining(member).set("training.max_concurrent_jobs", 1);
   }
 }

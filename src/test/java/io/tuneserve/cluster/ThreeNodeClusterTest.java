@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tuneserve.testing.FashionJobs;
 import io.tuneserve.testing.NodeClient;
 import io.tuneserve.testing.NodeProcess;
+import io.tuneserve.testing.TestCluster;
 import io.tuneserve.testing.TestData;
 import io.tuneserve.testing.TestServer;
 import java.net.http.HttpResponse;
@@ -17,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,7 +35,9 @@ class ThreeNodeClusterTest {
   };
   private static FashionJobs jobs;
   private final List<AutoCloseable> started = new ArrayList<>();
-  private final Map<String, Object> cluster = new HashMap<>();
+
+  /** Three nodes and room for one that joins late. */
+  private TestCluster cluster;
 
   @BeforeAll
   static void data() throws Exception {
@@ -51,11 +53,7 @@ class ThreeNodeClusterTest {
 
   /** Starts three nodes (the first with the demo model) and waits until all serve it. */
   private List<NodeProcess> threeNodes() throws Exception {
-    List<Integer> ports =
-        List.of(TestServer.freePort(), TestServer.freePort(), TestServer.freePort());
-    cluster.put("cluster.name", "three-" + UUID.randomUUID());
-    cluster.put(
-        "cluster.members", String.join(",", ports.stream().map(p -> "127.0.0.1:" + p).toList()));
+    cluster = TestCluster.of(4);
     List<NodeProcess> nodes = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       Path models = Files.createTempDirectory("tuneserve-node" + i);
@@ -63,8 +61,7 @@ class ThreeNodeClusterTest {
         TestServer.copyTree(TestData.fashionConvnet(), models.resolve("fashion-convnet/1"));
         Files.copy(TestData.fashionConvnetSettings(), models.resolve("fashion-convnet/model.yaml"));
       }
-      Map<String, Object> settings = new HashMap<>(cluster);
-      settings.put("cluster.port", ports.get(i));
+      Map<String, Object> settings = new HashMap<>(cluster.member(i));
       settings.put("models.poll_interval_seconds", 0);
       settings.put("http.event_loops", 1);
       settings.put("batching.threads", 1);
@@ -307,10 +304,7 @@ class ThreeNodeClusterTest {
     // A node joining now fetches every checkpoint from the survivors alone.
     TestServer late = new TestServer();
     started.add(late);
-    late.set("cluster.name", cluster.get("cluster.name"))
-        .set("cluster.members", cluster.get("cluster.members"))
-        .set("cluster.port", TestServer.freePort())
-        .start();
+    late.joining(cluster.member(3)).start();
     assertClose(predict(late.client(), "kept"), keptAnswers);
     assertThat(late.repository().resolve("kept/1/manifest.json")).exists();
   }

@@ -3,6 +3,7 @@ package io.tuneserve.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tuneserve.testing.NodeProcess;
+import io.tuneserve.testing.TestCluster;
 import io.tuneserve.testing.TestData;
 import io.tuneserve.testing.TestServer;
 import java.io.IOException;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,21 +39,11 @@ class GracefulShutdownTest {
     Path models = Files.createTempDirectory("tuneserve-drain");
     TestServer.copyTree(TestData.fashionConvnet(), models.resolve("fashion-convnet/1"));
     Files.copy(TestData.fashionConvnetSettings(), models.resolve("fashion-convnet/model.yaml"));
-    int member = TestServer.freePort();
-    NodeProcess node =
-        NodeProcess.start(
-            models,
-            Map.of(
-                "cluster.name",
-                "drain-" + UUID.randomUUID(),
-                "cluster.port",
-                member,
-                "cluster.members",
-                "127.0.0.1:" + member,
-                "http.drain_delay_seconds",
-                1,
-                "http.drain_seconds",
-                10));
+    Map<String, Object> settings = new java.util.HashMap<>(TestCluster.of(1).member(0));
+    // The default: readiness says 503 for a second before the server stops accepting.
+    settings.put("http.drain_delay_seconds", 1);
+    settings.put("http.drain_seconds", 10);
+    NodeProcess node = NodeProcess.start(models, settings);
     ExecutorService load = Executors.newFixedThreadPool(CLIENTS);
     try {
       node.awaitReady(Duration.ofSeconds(60));

@@ -52,6 +52,12 @@ public final class TestServer implements AutoCloseable {
     return this;
   }
 
+  /** Makes this server a member of {@code cluster} (see {@link TestCluster#member}). */
+  public TestServer joining(Map<String, Object> member) {
+    overrides.putAll(member);
+    return this;
+  }
+
   public TestServer set(String key, Object value) {
     overrides.put(key, value);
     return this;
