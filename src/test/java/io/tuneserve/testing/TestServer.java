@@ -37,6 +37,7 @@ public final class TestServer implements AutoCloseable {
     overrides.put("models.poll_interval_seconds", 0);
     overrides.put("http.event_loops", 2);
     overrides.put("batching.threads", 2);
+    overrides.put("http.drain_delay_seconds", 0);
     overrides.put("cluster.name", "test-" + java.util.UUID.randomUUID());
   }
 
