@@ -1,6 +1,12 @@
 package io.tuneserve.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 
 /** The server's configuration; conf/tuneserve.yaml documents every key. */
 public record ServerConfig(
@@ -145,14 +151,14 @@ public record ServerConfig(
           "security.tls_cert_file and security.tls_key_file must be set together");
       for (String file : new String[] {tokensFile, tlsCertFile, tlsKeyFile}) {
         check(
-            file.isBlank() || java.nio.file.Files.isRegularFile(java.nio.file.Path.of(file)),
+            file.isBlank() || Files.isRegularFile(Path.of(file)),
             "security file " + file + " does not exist");
       }
     }
 
     /** The accepted tokens: those listed (comma-separated) and the lines of the tokens file. */
-    public java.util.Set<String> acceptedTokens() {
-      java.util.Set<String> all = new java.util.HashSet<>();
+    public Set<String> acceptedTokens() {
+      Set<String> all = new HashSet<>();
       for (String token : tokens.split(",", -1)) {
         if (!token.isBlank()) {
           all.add(token.strip());
@@ -160,13 +166,13 @@ public record ServerConfig(
       }
       if (!tokensFile.isBlank()) {
         try {
-          for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of(tokensFile))) {
+          for (String line : Files.readAllLines(Path.of(tokensFile))) {
             if (!line.isBlank()) {
               all.add(line.strip());
             }
           }
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
         }
       }
       return all;

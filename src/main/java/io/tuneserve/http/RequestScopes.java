@@ -30,7 +30,7 @@ final class RequestScopes {
     RequestScope scope =
         timeoutMillis < 0
             ? RequestScope.unbounded()
-            : RequestScope.within(timeoutMillis, System.nanoTime());
+            : RequestScope.unbounded().withTimeout(timeoutMillis, System.nanoTime());
     ctx.response().closeHandler(closed -> scope.clientGone());
     if (timeoutMillis >= 0) {
       long timer =

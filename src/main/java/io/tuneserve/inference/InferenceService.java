@@ -34,11 +34,6 @@ public final class InferenceService {
     this.maxRequestRows = maxRequestRows;
   }
 
-  public CompletableFuture<InferenceResult> infer(
-      String model, OptionalLong version, RequestDecoder decoder) {
-    return infer(model, version, decoder, RequestScope.unbounded());
-  }
-
   /** Runs a request, dropping it unrun if its scope ends (timeout, client gone) while it waits. */
   public CompletableFuture<InferenceResult> infer(
       String model, OptionalLong version, RequestDecoder decoder, RequestScope scope) {

@@ -21,11 +21,6 @@ public final class RequestScope {
     return new RequestScope(Long.MAX_VALUE, 0, null);
   }
 
-  /** A request that must run within {@code timeoutMillis} of {@code nowNanos}. */
-  public static RequestScope within(long timeoutMillis, long nowNanos) {
-    return new RequestScope(nowNanos + timeoutMillis * 1_000_000, timeoutMillis, null);
-  }
-
   /**
    * A request within this scope (one message of a WebSocket connection, say) that must also run
    * within {@code timeoutMillis} of {@code nowNanos}.

@@ -3,7 +3,6 @@ package io.tuneserve.registry;
 import io.tuneserve.repository.VersionManifest;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * Chooses where a version's files go: small ones inline in the registry record, others in the
@@ -34,10 +33,11 @@ public final class Checkpoints {
   }
 
   private CheckpointStore storeOf(VersionRecord record) throws IOException {
-    for (CheckpointStore candidate : Map.of(inline.kind(), inline, store.kind(), store).values()) {
-      if (candidate.kind().equals(record.store())) {
-        return candidate;
-      }
+    if (record.store().equals(inline.kind())) {
+      return inline;
+    }
+    if (record.store().equals(store.kind())) {
+      return store;
     }
     throw new IOException(
         record.key()

@@ -38,6 +38,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -128,9 +129,9 @@ public final class TuneServer implements AutoCloseable {
    * HTTP server listens.
    */
   public Future<Integer> start() {
-    if (!java.nio.file.Files.isDirectory(repository.root())) {
+    if (!Files.isDirectory(repository.root())) {
       try {
-        java.nio.file.Files.createDirectories(repository.root());
+        Files.createDirectories(repository.root());
         LOG.info(
             () ->
                 "created an empty model repository "
