@@ -88,6 +88,14 @@ public final class InferenceService {
                 + " but the model expects "
                 + spec.dtype().oipName());
       }
+      if (input.elementCount() == 0) {
+        throw ServingException.invalid(
+            "input '"
+                + spec.name()
+                + "' has shape "
+                + Arrays.toString(input.shape())
+                + ", which holds no values; every dimension must be at least 1");
+      }
       if (!shapes.admits(spec, input.shape())) {
         throw ServingException.invalid(
             "input '"
