@@ -92,7 +92,10 @@ public final class HttpVerticle extends VerticleBase {
                   .setKeyPath(settings.tlsKeyFile()));
     }
     server = vertx.createHttpServer(options);
-    return server.requestHandler(router).listen();
+    return server
+        .requestHandler(router)
+        .invalidRequestHandler(new MalformedRequests(options))
+        .listen();
   }
 
   private void failed(RoutingContext ctx) {

@@ -35,7 +35,9 @@ final class RawBody implements Handler<RoutingContext> {
           return;
         }
       } catch (NumberFormatException e) {
-        ctx.fail(400);
+        ctx.fail(
+            io.tuneserve.model.ServingException.invalid(
+                "content-length '" + length + "' is not a number"));
         return;
       }
     }

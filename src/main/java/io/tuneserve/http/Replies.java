@@ -62,7 +62,10 @@ final class Replies {
   }
 
   static void send(RoutingContext ctx, int status, Buffer encoded) {
-    HttpServerResponse response = ctx.response();
+    send(ctx.response(), status, encoded);
+  }
+
+  static void send(HttpServerResponse response, int status, Buffer encoded) {
     if (response.ended()) {
       return;
     }
@@ -107,17 +110,22 @@ final class Replies {
   }
 
   static void error(RoutingContext ctx, int status, String message) {
+    error(ctx.response(), status, message);
+  }
+
+  static void error(HttpServerResponse response, int status, String message) {
     if (status == 429) {
-      ctx.response().putHeader("retry-after", "1");
+      response.putHeader("retry-after", "1");
     }
-    json(
-        ctx,
+    send(
+        response,
         status,
-        json -> {
-          json.writeStartObject();
-          json.writeStringField("error", message == null ? "unknown error" : message);
-          json.writeEndObject();
-        });
+        encode(
+            json -> {
+              json.writeStartObject();
+              json.writeStringField("error", message == null ? "unknown error" : message);
+              json.writeEndObject();
+            }));
   }
 
   /** An OutputStream that appends to a Vert.x buffer. */
