@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The four transfer-learning scenarios (small/large x similar/different) with every strategy and
-# auto, on Fashion-MNIST (apt-get install -y dataset-fashion-mnist) and handwritten digits.
+# auto, on Fashion-MNIST (apt-get install -y dataset-fashion-mnist) and handwritten digits
+# (../shared/testdata/digits/digits.csv.gz beside the checkout, or the path given as argument).
 # Writes load-tests/results/scenarios.md. A few minutes on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -313,7 +313,8 @@ final class JobsApi {
                   input.name(),
                   input.dtype(),
                   maxImagePixels));
-      if (!served.settings().inputShapeCheck().admits(input, images.shape())) {
+      if (served.settings().inputShapeCheck() != ModelSettings.ShapeCheck.NONE
+          && !input.accepts(images.shape())) {
         throw ServingException.invalid(
             "the instances have shape "
                 + Arrays.toString(images.shape())

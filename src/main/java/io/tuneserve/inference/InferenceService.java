@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,11 +48,11 @@ public final class InferenceService {
     try {
       DecodedRequest request = decoder.decode(served);
       SignatureSpec signature = served.signature(request.signature());
-      checkInputs(signature, request.inputs(), served.settings().inputShapeCheck());
+      checkInputs(signature, request.inputs());
       checkRows(signature, request.inputs());
       Set<String> outputs = chooseOutputs(signature, request.outputs());
-      return served
-          .run(signature, request.inputs(), outputs, scope)
+      return admitShapes(served, signature, request.inputs())
+          .thenCompose(admitted -> served.run(signature, request.inputs(), outputs, scope))
           .thenApply(values -> new InferenceResult(served, signature, request, values))
           .whenComplete(
               (result, error) -> {
@@ -70,8 +71,51 @@ public final class InferenceService {
     return inFlight.get();
   }
 
-  private static void checkInputs(
-      SignatureSpec signature, Map<String, TensorData> inputs, ModelSettings.ShapeCheck shapes) {
+  private static final CompletableFuture<Void> ADMITTED = CompletableFuture.completedFuture(null);
+
+  /**
+   * Takes shapes the graph declares at once; others as the model's {@code input_shape_check} says:
+   * passed through, refused, or (by default) taken when TensorFlow's shape inference finds the
+   * signature's graph can compute on them.
+   */
+  private static CompletableFuture<Void> admitShapes(
+      ServedVersion served, SignatureSpec signature, Map<String, TensorData> inputs) {
+    TensorSpec undeclared = null;
+    for (TensorSpec spec : signature.inputs().values()) {
+      if (!spec.accepts(inputs.get(spec.name()).shape())) {
+        undeclared = spec;
+        break;
+      }
+    }
+    ModelSettings.ShapeCheck check = served.settings().inputShapeCheck();
+    if (undeclared == null || check == ModelSettings.ShapeCheck.NONE) {
+      return ADMITTED;
+    }
+    String declared =
+        "input '"
+            + undeclared.name()
+            + "' has shape "
+            + Arrays.toString(inputs.get(undeclared.name()).shape())
+            + " but the model expects "
+            + undeclared.feedShapeText()
+            + " (-1 = any size)";
+    if (check == ModelSettings.ShapeCheck.STRICT) {
+      return CompletableFuture.failedFuture(ServingException.invalid(declared));
+    }
+    Map<String, long[]> shapes = new TreeMap<>();
+    inputs.forEach((name, value) -> shapes.put(name, value.shape()));
+    return served
+        .shapeRefusal(signature, shapes)
+        .thenAccept(
+            refusal ->
+                refusal.ifPresent(
+                    reason -> {
+                      throw ServingException.invalid(
+                          declared + ", and the graph cannot compute on it: " + reason);
+                    }));
+  }
+
+  private static void checkInputs(SignatureSpec signature, Map<String, TensorData> inputs) {
     inputs.keySet().forEach(signature::input);
     for (TensorSpec spec : signature.inputs().values()) {
       TensorData input = inputs.get(spec.name());
@@ -95,16 +139,6 @@ public final class InferenceService {
                 + "' has shape "
                 + Arrays.toString(input.shape())
                 + ", which holds no values; every dimension must be at least 1");
-      }
-      if (!shapes.admits(spec, input.shape())) {
-        throw ServingException.invalid(
-            "input '"
-                + spec.name()
-                + "' has shape "
-                + Arrays.toString(input.shape())
-                + " but the model expects "
-                + spec.feedShapeText()
-                + " (-1 = any size)");
       }
       if (input.dtype().isFloatingPoint()) {
         checkFinite(spec.name(), input);

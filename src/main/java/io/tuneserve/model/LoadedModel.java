@@ -1,6 +1,7 @@
 package io.tuneserve.model;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** One loaded version of a model, ready to run. Safe for concurrent {@link #run} calls. */
@@ -19,6 +20,16 @@ public interface LoadedModel extends AutoCloseable {
    */
   Map<String, TensorData> run(
       String signature, Map<String, TensorData> inputs, Set<String> outputs);
+
+  /**
+   * Why the model cannot run a signature on inputs of these shapes, or empty when it can. Asked
+   * only for shapes the signature does not declare; a model that cannot tell refuses them all.
+   *
+   * @param shapes the concrete shape of every input of the signature, by alias
+   */
+  default Optional<String> shapeRefusal(String signature, Map<String, long[]> shapes) {
+    return Optional.of("the model accepts only the shapes its signature declares");
+  }
 
   /**
    * Whether requests may be queued and batched for this model. A model that itself waits for

@@ -1,7 +1,6 @@
 package io.tuneserve.repository;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.tuneserve.model.TensorSpec;
 import java.util.List;
 
 /**
@@ -26,26 +25,27 @@ public record ModelSettings(
 
   public ModelSettings {
     labels = labels == null ? List.of() : List.copyOf(labels);
-    inputShapeCheck = inputShapeCheck == null ? ShapeCheck.STRICT : inputShapeCheck;
+    inputShapeCheck = inputShapeCheck == null ? ShapeCheck.INFERRED : inputShapeCheck;
   }
 
   /**
-   * How request shapes are checked before they reach TensorFlow. TF Serving passes any shape
-   * through; some kernels abort the whole process on a tensor of an unexpected rank, so the default
-   * is to require the shape the graph declares.
+   * How request shapes the graph does not declare are checked before they reach TensorFlow. Some
+   * kernels abort the whole process on a tensor of a rank they were not written for, so a shape is
+   * never passed through unchecked by default.
    */
   public enum ShapeCheck {
+    /**
+     * A shape the graph declares is taken; any other is taken only if TensorFlow's shape inference
+     * finds that the signature's graph can compute on it (TF Serving's answers, safely).
+     */
+    @JsonProperty("inferred")
+    INFERRED,
     /** Rank and every known dimension must match the graph's declared shape. */
     @JsonProperty("strict")
     STRICT,
     /** Any shape is passed to TensorFlow, as TF Serving does. */
     @JsonProperty("none")
-    NONE;
-
-    /** Whether a value of this shape may be fed to the input under this policy. */
-    public boolean admits(TensorSpec input, long[] shape) {
-      return this == NONE || input.accepts(shape);
-    }
+    NONE
   }
 
   public VersionPolicy policy() {

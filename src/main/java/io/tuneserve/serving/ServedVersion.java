@@ -83,6 +83,15 @@ public final class ServedVersion implements ModelView {
     return runner.run(signature, inputs, outputs, scope);
   }
 
+  /**
+   * Why this version cannot run the signature on inputs of these shapes (empty when it can),
+   * answered off the caller's thread: the first answer for a shape may take TensorFlow a while.
+   */
+  public CompletableFuture<java.util.Optional<String>> shapeRefusal(
+      SignatureSpec signature, Map<String, long[]> shapes) {
+    return runner.shapeRefusal(signature, shapes);
+  }
+
   /** Takes a hold on the version if it is available; the holder must call {@link #release}. */
   public boolean tryAcquire() {
     inFlight.incrementAndGet();

@@ -90,6 +90,21 @@ final class VersionRunner {
     return task.result;
   }
 
+  /**
+   * Asks the model, on a worker thread, why it cannot run the signature on inputs of these shapes
+   * (empty when it can).
+   */
+  CompletableFuture<java.util.Optional<String>> shapeRefusal(
+      SignatureSpec signature, Map<String, long[]> shapes) {
+    try {
+      return CompletableFuture.supplyAsync(
+          () -> model.shapeRefusal(signature.key(), shapes), direct);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(
+          ServingException.overloaded("too many requests in flight for model " + modelName));
+    }
+  }
+
   /** Rows along the batch dimension, or -1 when the request cannot join a batch. */
   private int batchRows(SignatureSpec signature, Map<String, TensorData> inputs) {
     if (!options.batching() || !signature.isBatchable()) {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
@@ -29,10 +30,12 @@ final class TfLoadedModel implements LoadedModel {
   private final SavedModelBundle bundle;
   private final Map<String, SignatureSpec> signatures;
   private final long sizeBytes;
+  private final ShapeInference shapes;
 
   TfLoadedModel(SavedModelBundle bundle, long sizeBytes) {
     this.bundle = bundle;
     this.sizeBytes = sizeBytes;
+    this.shapes = new ShapeInference(() -> bundle.graph().toGraphDef());
     Map<String, SignatureSpec> specs = new LinkedHashMap<>();
     bundle
         .metaGraphDef()
@@ -84,6 +87,15 @@ final class TfLoadedModel implements LoadedModel {
   @Override
   public Map<String, SignatureSpec> signatures() {
     return signatures;
+  }
+
+  @Override
+  public Optional<String> shapeRefusal(String signatureKey, Map<String, long[]> inputShapes) {
+    SignatureSpec signature = signatures.get(signatureKey);
+    if (signature == null) {
+      return Optional.of("no signature " + signatureKey);
+    }
+    return shapes.refusal(signature, inputShapes);
   }
 
   @Override

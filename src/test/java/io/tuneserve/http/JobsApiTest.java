@@ -434,7 +434,7 @@ class JobsApiTest {
   void aJobThatFailsMidwayEndsFailedWithItsReasonAndPublishesNothing() throws Exception {
     try (TestServer tf2 =
         new TestServer()
-            .withVersion("tf2", 1, io.tuneserve.testing.TestData.halfPlusTwoTf2())
+            .withVersion("tf2", 1, io.tuneserve.testing.TestData.tfServingHalfPlusTwoTf2())
             .withFile(
                 "tf2",
                 "model.yaml",

@@ -18,13 +18,13 @@ class ManagementApiTest {
     try (TestServer server =
         new TestServer()
             .withVersion("half_plus_two", 1, TestData.halfPlusTwo())
-            .withVersion("half_plus_three", 1, TestData.halfPlusThree())
+            .withVersion("broken", 1, TestData.brokenSavedModel())
             .start()) {
       JsonNode index = JSON.readTree(server.post("/v2/repository/index", "").body());
       assertThat(index.toString())
           .contains(
               "{\"name\":\"half_plus_two\",\"version\":\"1\",\"state\":\"AVAILABLE\",\"reason\":\"\"}")
-          .contains("\"name\":\"half_plus_three\",\"version\":\"1\",\"state\":\"FAILED\"");
+          .contains("\"name\":\"broken\",\"version\":\"1\",\"state\":\"FAILED\"");
 
       HttpResponse<String> unload = server.post("/v2/repository/models/half_plus_two/unload", "");
       assertThat(unload.statusCode()).isEqualTo(200);

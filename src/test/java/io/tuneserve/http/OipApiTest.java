@@ -136,13 +136,34 @@ class OipApiTest {
     assertThat(best).as("class index of 'Bag'").isEqualTo(8);
   }
 
+  @Test
+  void shapesTheGraphCannotComputeOnAreRefusedAndOthersAnswered() throws Exception {
+    HttpResponse<String> rank3 =
+        server.post(
+            "/v2/models/fashion-convnet/infer",
+            "{\"inputs\": [{\"name\": \"images\", \"shape\": [1, 28, 28], \"datatype\": \"FP32\", \"data\": ["
+                + "0.5,".repeat(783)
+                + "0.5]}]}");
+    assertThat(rank3.statusCode()).as(rank3.body()).isEqualTo(400);
+    assertThat(json(rank3).get("error").asText())
+        .contains("input 'images' has shape [1, 28, 28] but the model expects [-1, -1, -1, 1]")
+        .contains("the graph cannot compute on it")
+        .contains("rank 4");
+    HttpResponse<String> wide =
+        server.post(
+            "/v2/models/half_plus_two/infer",
+            "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 2], \"datatype\": \"FP32\", \"data\": [1.0, 2.0]}]}");
+    assertThat(wide.statusCode()).as(wide.body()).isEqualTo(200);
+    assertThat(json(wide).at("/outputs/0/data").toString()).isEqualTo("[2.5,3.0]");
+    assertThat(server.get("/v2/health/live").statusCode()).isEqualTo(200);
+  }
+
   @ParameterizedTest(name = "{0} -> {1}")
   @CsvSource(
       delimiter = '|',
       value = {
         "{\"inputs\": [{\"name\": \"x\", \"shape\": [2, 1], \"datatype\": \"INT64\", \"data\": [1, 2]}]} | 400 | has datatype INT64 but the model expects FP32",
         "{\"inputs\": [{\"name\": \"x\", \"shape\": [2, 1], \"datatype\": \"FP32\", \"data\": [1.0]}]} | 400 | needs 2 elements, data has 1",
-        "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 2], \"datatype\": \"FP32\", \"data\": [1.0, 2.0]}]} | 400 | has shape [1, 2] but the model expects [-1, 1]",
         "{\"inputs\": [{\"name\": \"z\", \"shape\": [1, 1], \"datatype\": \"FP32\", \"data\": [1.0]}]} | 400 | unknown input 'z'",
         "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 1], \"datatype\": \"FP99\", \"data\": [1.0]}]} | 400 | unsupported datatype",
         "{\"inputs\": [{\"name\": \"x\", \"shape\": [-1, 1], \"datatype\": \"FP32\", \"data\": [1.0]}]} | 400 | non-negative integers",

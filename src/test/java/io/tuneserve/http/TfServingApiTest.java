@@ -16,11 +16,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * TF Serving's REST API against real SavedModels exported by Python TensorFlow, checked against the
- * answers TF Serving's own tests expect.
+ * TF Serving's REST API: on SavedModels exported by Python TensorFlow from TF Serving's own test
+ * data ({@code ../shared/testdata/tfserving/}), dropped in without a model.yaml and checked against
+ * the answers TF Serving's tests expect; and on the project's own models.
  */
 class TfServingApiTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final boolean TF_SERVING_MODELS = TestData.hasShared("tfserving");
   private static TestServer server;
 
   @BeforeAll
@@ -28,12 +30,16 @@ class TfServingApiTest {
     server =
         new TestServer()
             .withVersion("half_plus_two", 123, TestData.halfPlusTwo())
-            .withFile("half_plus_two", "model.yaml", "input_shape_check: none\n")
             .withVersion("half_plus_two_strict", 123, TestData.halfPlusTwo())
-            .withVersion("half_plus_two_tf2", 123, TestData.halfPlusTwoTf2())
-            .withVersion("half_plus_three", 123, TestData.halfPlusThree())
-            .withDemoModel()
-            .start();
+            .withFile("half_plus_two_strict", "model.yaml", "input_shape_check: strict\n")
+            .withDemoModel();
+    if (TF_SERVING_MODELS) {
+      server
+          .withVersion("tfs_half_plus_two", 123, TestData.tfServingHalfPlusTwo())
+          .withVersion("tfs_half_plus_two_tf2", 123, TestData.tfServingHalfPlusTwoTf2())
+          .withVersion("tfs_half_plus_three", 123, TestData.tfServingHalfPlusThree());
+    }
+    server.start();
   }
 
   @AfterAll
@@ -43,6 +49,11 @@ class TfServingApiTest {
 
   private static JsonNode json(HttpResponse<String> response) throws Exception {
     return JSON.readTree(response.body());
+  }
+
+  /** Skips the calling test, naming the folder, where TF Serving's models are absent. */
+  private static void needTfServingModels() {
+    TestData.shared("tfserving");
   }
 
   @Test
@@ -62,40 +73,103 @@ class TfServingApiTest {
 
   @Test
   void reportsModelThatFailedToLoadAndKeepsServingOthers() throws Exception {
-    JsonNode status = json(server.get("/v1/models/half_plus_three")).at("/model_version_status/0");
+    needTfServingModels();
+    JsonNode status =
+        json(server.get("/v1/models/tfs_half_plus_three")).at("/model_version_status/0");
     assertThat(status.get("state").asText()).isEqualTo("END");
     assertThat(status.at("/status/error_code").asText()).isEqualTo("UNKNOWN");
     assertThat(status.at("/status/error_message").asText()).contains("DT_STRING");
     HttpResponse<String> predict =
-        server.post("/v1/models/half_plus_three:predict", "{\"instances\": [1.0]}");
+        server.post("/v1/models/tfs_half_plus_three:predict", "{\"instances\": [1.0]}");
     assertThat(predict.statusCode()).isEqualTo(503);
     assertThat(json(predict).get("error").asText()).contains("failed to load");
     assertThat(
             server
-                .post("/v1/models/half_plus_two:predict", "{\"instances\": [[1.0]]}")
+                .post("/v1/models/tfs_half_plus_two:predict", "{\"instances\": [[1.0]]}")
                 .statusCode())
         .isEqualTo(200);
   }
 
   @Test
   void metadataMatchesTfServingForTf1Model() throws Exception {
-    JsonNode expected = JSON.readTree(TestData.text("tfserving/half_plus_two_model_metadata.json"));
-    ((ObjectNode) expected.get("model_spec")).put("name", "half_plus_two");
-    assertThat(json(server.get("/v1/models/half_plus_two/metadata"))).isEqualTo(expected);
+    needTfServingModels();
+    JsonNode expected = JSON.readTree(TestData.tfServingText("half_plus_two_model_metadata.json"));
+    ((ObjectNode) expected.get("model_spec")).put("name", "tfs_half_plus_two");
+    assertThat(json(server.get("/v1/models/tfs_half_plus_two/metadata"))).isEqualTo(expected);
   }
 
   @Test
   void metadataMatchesTfServingForTf2Model() throws Exception {
+    needTfServingModels();
     JsonNode expected =
         JSON.readTree(
-            TestData.text("tfserving/saved_model_half_plus_two_tf2_2_versions_metadata.json"));
-    JsonNode actual = json(server.get("/v1/models/half_plus_two_tf2/versions/123/metadata"));
+            TestData.tfServingText("saved_model_half_plus_two_tf2_2_versions_metadata.json"));
+    JsonNode actual = json(server.get("/v1/models/tfs_half_plus_two_tf2/versions/123/metadata"));
     // TF Serving's file omits the empty "defaults" map of this one signature only.
     ((ObjectNode) actual.at("/metadata/signature_def/signature_def/__saved_model_init_op"))
         .remove("defaults");
     assertThat(actual.at("/metadata/signature_def/signature_def"))
         .isEqualTo(expected.at("/metadata/signature_def/signature_def"));
     assertThat(actual.at("/model_spec/version").asText()).isEqualTo("123");
+  }
+
+  /**
+   * TF Serving's documented REST behaviour ({@code ../shared/testdata/tfserving/README.md}) on both
+   * half_plus_two exports as they are, with no model.yaml: the same status and the same values.
+   */
+  @ParameterizedTest(name = "{0} {1} {2} -> {3}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "tfs_half_plus_two | :predict | {\"instances\": [[1.0, 2.0], [3.0, 4.0]]} | 200 | {\"predictions\": [[2.5, 3.0], [3.5, 4.0]]}",
+        "tfs_half_plus_two | /versions/123:predict | {\"instances\": [1.0, 2.0]} | 200 | {\"predictions\": [2.5, 3.0]}",
+        "tfs_half_plus_two | :predict | {\"signature_name\": \"serving_default\", \"instances\": [3.0, 4.0]} | 200 | {\"predictions\": [3.5, 4.0]}",
+        "tfs_half_plus_two | :predict | {\"signature_name\": \"serving_default\", \"inputs\": [3.0, 4.0]} | 200 | {\"outputs\": [3.5, 4.0]}",
+        "tfs_half_plus_two | :predict | {\"instances\": [1.0, 2.0, 5.0]} | 200 | {\"predictions\": [2.5, 3.0, 4.5]}",
+        "tfs_half_plus_two | :predict | {\"instances\": [[1.0], [2.0], [5.0]]} | 200 | {\"predictions\": [[2.5], [3.0], [4.5]]}",
+        "tfs_half_plus_two_tf2 | :predict | {\"instances\": [[1.0, 2.0], [3.0, 4.0]]} | 200 | {\"predictions\": [[2.5, 3.0], [3.5, 4.0]]}",
+        "tfs_half_plus_two_tf2 | /versions/123:predict | {\"instances\": [1.0, 2.0]} | 200 | {\"predictions\": [2.5, 3.0]}",
+        "tfs_half_plus_two_tf2 | :predict | {\"signature_name\": \"serving_default\", \"instances\": [3.0, 4.0]} | 200 | {\"predictions\": [3.5, 4.0]}",
+        "tfs_half_plus_two_tf2 | :predict | {\"signature_name\": \"serving_default\", \"inputs\": [3.0, 4.0]} | 200 | {\"outputs\": [3.5, 4.0]}",
+        "tfs_half_plus_two_tf2 | :predict | {\"instances\": [1.0, 2.0, 5.0]} | 200 | {\"predictions\": [2.5, 3.0, 4.5]}",
+        "tfs_half_plus_two_tf2 | :predict | {\"instances\": [[1.0], [2.0], [5.0]]} | 200 | {\"predictions\": [[2.5], [3.0], [4.5]]}",
+        "tfs_half_plus_two_tf2 | :predict | {\"inputs\": [5.0]} | 200 | {\"outputs\": [4.5]}",
+      })
+  void answersAsTfServingDoes(String model, String path, String body, int status, String expected)
+      throws Exception {
+    needTfServingModels();
+    HttpResponse<String> response = server.post("/v1/models/" + model + path, body);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    JsonAssertions.assertNumericallyEqual(json(response), JSON.readTree(expected));
+  }
+
+  /** TF Serving's documented error cases, on both exports as they are. */
+  @ParameterizedTest(name = "{0} {1} {2} -> {3}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "POST | :predict | '' | 400 | JSON Parse error: The document is empty",
+        "POST | :predict | instances = [1, 2] | 400 | JSON Parse error: Invalid value",
+        "POST | :predict | {\"instances\": [\"x\", \"y\"]} | 400 | not of expected type: float",
+        "POST | :predict | {\"signature_name\": 100} | 400 | 'signature_name' key must be a string value.",
+        "GET | :predict | '' | 400 | Malformed request",
+        "POST | /metadata | {} | 400 | Malformed request",
+        "GET | /versions/abc | '' | 400 | Malformed request",
+        "POST | /versions/9:predict | {\"instances\": [1.0]} | 404 | Servable not found",
+      })
+  void refusesAsTfServingDoes(String method, String path, String body, int status, String message)
+      throws Exception {
+    needTfServingModels();
+    for (String model : new String[] {"tfs_half_plus_two", "tfs_half_plus_two_tf2"}) {
+      HttpResponse<String> response =
+          server.send(
+              java.net.http.HttpRequest.newBuilder(server.uri("/v1/models/" + model + path))
+                  .method(method, HttpRequest.BodyPublishers.ofString(body)));
+      assertThat(response.statusCode()).as(model + " " + response.body()).isEqualTo(status);
+      assertThat(json(response).get("error").asText()).contains(message);
+    }
+    assertThat(server.post("/v1/models/nope:predict", "{\"instances\": [1.0]}").statusCode())
+        .isEqualTo(404);
   }
 
   @ParameterizedTest(name = "{0} {1} -> {2}")
@@ -108,11 +182,10 @@ class TfServingApiTest {
         "half_plus_two:predict | {\"signature_name\": \"serving_default\", \"inputs\": [[3.0], [4.0]]} | {\"outputs\": [[3.5], [4.0]]}",
         "half_plus_two:predict | {\"inputs\": {\"x\": [[1.0]]}} | {\"outputs\": [[2.5]]}",
         "half_plus_two:predict | {\"instances\": [{\"x\": [1.0]}, {\"x\": [5.0]}]} | {\"predictions\": [[2.5], [4.5]]}",
-        "half_plus_two_tf2:predict | {\"inputs\": [5.0]} | {\"outputs\": [4.5]}",
         "half_plus_two/versions/123:predict | {\"instances\": [1.0, 2.0]} | {\"predictions\": [2.5, 3.0]}",
         "half_plus_two:predict | {\"instances\": [[1.0, 2.0], [3.0, 4.0]]} | {\"predictions\": [[2.5, 3.0], [3.5, 4.0]]}",
       })
-  void predictsAsTfServingDoes(String path, String body, String expected) throws Exception {
+  void predictsInRowsAndColumns(String path, String body, String expected) throws Exception {
     HttpResponse<String> response = server.post("/v1/models/" + path, body);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     assertThat(json(response)).isEqualTo(JSON.readTree(expected));
@@ -142,7 +215,7 @@ class TfServingApiTest {
   }
 
   @Test
-  void checksShapesAgainstTheGraphUnlessTheModelOptsOut() throws Exception {
+  void strictShapeCheckRefusesWhatTheGraphDoesNotDeclare() throws Exception {
     HttpResponse<String> strict =
         server.post("/v1/models/half_plus_two_strict:predict", "{\"instances\": [[1.0, 2.0]]}");
     assertThat(strict.statusCode()).isEqualTo(400);

@@ -73,7 +73,14 @@ public final class TransferScenarios {
     System.out.printf(
         Locale.ROOT, "base: classes 0-4, test accuracy %.4f, %.0f s%n", baseAccuracy, (System.nanoTime() - start) / 1e9);
 
-    LabelledImages digits = digits(Path.of(args.length > 0 ? args[0] : "load-tests/data/digits.csv.gz"));
+    Path digitsFile = Path.of(args.length > 0 ? args[0] : "../shared/testdata/digits/digits.csv.gz");
+    if (!Files.exists(digitsFile)) {
+      System.err.println(
+          "needs the handwritten digits at " + digitsFile.toAbsolutePath().normalize()
+              + " (../shared/testdata/digits/ beside the checkout, or pass the file's path)");
+      System.exit(2);
+    }
+    LabelledImages digits = digits(digitsFile);
     List<Scenario> scenarios =
         List.of(
             new Scenario("small, similar", examples(select(fashionTrain, 5, 10, 20)), examples(select(fashionTest, 5, 10, 400))),
