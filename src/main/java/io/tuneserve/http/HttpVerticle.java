@@ -57,6 +57,7 @@ public final class HttpVerticle extends VerticleBase {
     new HealthApi(parts.node(), parts.draining(), parts.prometheus()).mount(router);
     new ImageApi(inference, settings.maxImagePixels()).mount(router);
     new TfServingApi(inference, manager, settings.maxImagePixels()).mount(router);
+    new TfServingExamplesApi(inference).mount(router);
     oip.mount(router);
     new ManagementApi(manager, parts.node()::refresh).mount(router);
     new RegistryApi(parts.publisher()).mount(router);

@@ -56,7 +56,7 @@ final class TfServingApi {
     }
   }
 
-  private static void malformed(RoutingContext ctx) {
+  static void malformed(RoutingContext ctx) {
     Replies.error(
         ctx, 400, "Malformed request: " + ctx.request().method() + " " + ctx.request().path());
   }

@@ -143,6 +143,72 @@ class TfServingApiTest {
     JsonAssertions.assertNumericallyEqual(json(response), JSON.readTree(expected));
   }
 
+  /** TF Serving's {@code :classify} and {@code :regress} on both exports as they are. */
+  @ParameterizedTest(name = "{0} {1} {2} -> {3}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "tfs_half_plus_two | :regress | {\"signature_name\": \"regress_x_to_y\", \"examples\": [{\"x\": 80.0}]} | 200 | {\"results\": [42]}",
+        "tfs_half_plus_two | :classify | {\"signature_name\": \"classify_x_to_y\", \"examples\": [{\"x\": 20.0}]} | 200 | {\"results\": [[[\"\", 12]]]}",
+        "tfs_half_plus_two_tf2 | :regress | {\"signature_name\": \"regress_x_to_y\", \"examples\": [{\"x\": 80.0}]} | 200 | {\"results\": [42]}",
+        "tfs_half_plus_two_tf2 | :classify | {\"signature_name\": \"classify_x_to_y\", \"examples\": [{\"x\": 20.0}]} | 200 | {\"results\": [[[\"\", 12]]]}",
+        "tfs_half_plus_two | :regress | {\"signature_name\": \"regress_x_to_y\", \"examples\": [{\"x\": 80.0}, {\"x\": [2.0]}, {\"x\": -4.0}]} | 200 | {\"results\": [42, 3, 0]}",
+        "tfs_half_plus_two | :regress | {\"signature_name\": \"regress_x_to_y2\", \"examples\": [{\"x\": 80.0}]} | 200 | {\"results\": [43]}",
+        "tfs_half_plus_two | :regress | {\"signature_name\": \"regress_x_to_y\", \"context\": {\"x\": 10.0}, \"examples\": [{}, {\"x\": 2.0}]} | 200 | {\"results\": [7, 3]}",
+      })
+  void classifiesAndRegressesAsTfServingDoes(
+      String model, String path, String body, int status, String expected) throws Exception {
+    answersAsTfServingDoes(model, path, body, status, expected);
+  }
+
+  @ParameterizedTest(name = "{0} {1} -> {2}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        ":regress | {\"signature_name\": \"regress_x_to_y\"} | key 'examples' is expected and was not found",
+        ":regress | {\"signature_name\": \"regress_x_to_y\", \"examples\": []} | 'examples' value is an empty array",
+        ":regress | {\"signature_name\": \"regress_x_to_y\", \"examples\": {}} | to be an list/array",
+        ":regress | {\"signature_name\": \"regress_x_to_y\", \"examples\": [1]} | Example must be JSON object",
+        ":regress | {\"signature_name\": \"regress_x_to_y\", \"examples\": [{\"x\": [1.0, \"a\"]}]} | Unexpected element type in feature: x",
+        ":regress | {\"signature_name\": \"regress_x_to_y\", \"examples\": [{\"x\": null}]} | unexpected JSON type",
+        ":regress | {\"signature_name\": \"regress_x_to_y\", \"examples\": [{\"x\": 80}]} | ",
+        ":regress | {\"signature_name\": \"regress_x_to_y\", \"examples\": [{\"y\": 1.0}]} | ",
+        ":regress | {\"signature_name\": \"serving_default\", \"examples\": [{\"x\": 1.0}]} | does not take serialized tf.Examples",
+        ":classify | {\"signature_name\": \"regress_x_to_y\", \"examples\": [{\"x\": 1.0}]} | Expected classification signature method_name",
+        ":regress | {\"signature_name\": \"nope\", \"examples\": [{\"x\": 1.0}]} | nope",
+        ":regress | {\"signature_name\": 7, \"examples\": [{\"x\": 1.0}]} | 'signature_name' key must be a string value.",
+      })
+  void refusesBadExamplesWithTheirReason(String path, String body, String message)
+      throws Exception {
+    needTfServingModels();
+    HttpResponse<String> response = server.post("/v1/models/tfs_half_plus_two" + path, body);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+    assertThat(json(response).get("error").asText()).contains(message == null ? "" : message);
+  }
+
+  @Test
+  void serializedExamplesWorkThroughPredictToo() throws Exception {
+    needTfServingModels();
+    byte[][] examples =
+        io.tuneserve.tf.TfExamples.serialize(
+            java.util.List.of(
+                java.util.Map.of(
+                    "x", new io.tuneserve.model.ExampleFeature.Floats(java.util.List.of(80f)))),
+            java.util.Map.of());
+    String b64 = java.util.Base64.getEncoder().encodeToString(examples[0]);
+    for (String model : new String[] {"tfs_half_plus_two", "tfs_half_plus_two_tf2"}) {
+      HttpResponse<String> response =
+          server.post(
+              "/v1/models/" + model + ":predict",
+              "{\"signature_name\": \"regress_x_to_y\", \"instances\": [{\"b64\": \""
+                  + b64
+                  + "\"}]}");
+      assertThat(response.statusCode()).as(model + " " + response.body()).isEqualTo(200);
+      JsonAssertions.assertNumericallyEqual(
+          json(response), JSON.readTree("{\"predictions\": [[42]]}"));
+    }
+  }
+
   /** TF Serving's documented error cases, on both exports as they are. */
   @ParameterizedTest(name = "{0} {1} {2} -> {3}")
   @CsvSource(
