@@ -48,6 +48,17 @@ public final class InferenceService {
     try {
       DecodedRequest request = decoder.decode(served);
       SignatureSpec signature = served.signature(request.signature());
+      served
+          .writes(signature.key())
+          .ifPresent(
+              write -> {
+                throw ServingException.invalid(
+                    "signature "
+                        + signature.key()
+                        + " changes the model when it runs (it reaches "
+                        + write
+                        + "), so it is not served: no request may change what a model computes");
+              });
       checkInputs(signature, request.inputs());
       checkRows(signature, request.inputs());
       Set<String> outputs = chooseOutputs(signature, request.outputs());

@@ -32,6 +32,14 @@ public interface LoadedModel extends AutoCloseable {
   }
 
   /**
+   * What the signature writes when it runs (a variable update of a training step, an initializer, a
+   * saver), or empty when it only computes. A signature that writes is never run for a request.
+   */
+  default Optional<String> writes(String signature) {
+    return Optional.empty();
+  }
+
+  /**
    * Whether requests may be queued and batched for this model. A model that itself waits for
    * another model's batches (a head over a shared base) says no, so it never holds a batch thread.
    */

@@ -83,6 +83,12 @@ public final class ServedVersion implements ModelView {
     return runner.run(signature, inputs, outputs, scope);
   }
 
+  /** What the signature writes when it runs (see {@link LoadedModel#writes}), if anything. */
+  public java.util.Optional<String> writes(String signature) {
+    LoadedModel loaded = model;
+    return loaded == null ? java.util.Optional.empty() : loaded.writes(signature);
+  }
+
   /**
    * Why this version cannot run the signature on inputs of these shapes (empty when it can),
    * answered off the caller's thread: the first answer for a shape may take TensorFlow a while.

@@ -113,7 +113,7 @@ final class ShapeInference {
     Set<String> needed = new HashSet<>();
     Deque<String> pending = new ArrayDeque<>();
     for (TensorSpec output : signature.outputs().values()) {
-      pending.add(opName(output.tensorName()));
+      pending.add(GraphWrites.opName(output.tensorName()));
     }
     while (!pending.isEmpty()) {
       String name = pending.pop();
@@ -125,7 +125,7 @@ final class ShapeInference {
         return Optional.of("the graph has no op " + name);
       }
       for (String input : node.getInputList()) {
-        pending.add(opName(input));
+        pending.add(GraphWrites.opName(input));
       }
     }
     GraphDef.Builder probe =
@@ -156,12 +156,5 @@ final class ShapeInference {
         .putAttr("dtype", AttrValue.newBuilder().setType(DataType.valueOf(spec.tfType())).build())
         .putAttr("shape", AttrValue.newBuilder().setShape(proto).build())
         .build();
-  }
-
-  /** The op a tensor or control input belongs to: {@code ^a}, {@code a:1} and {@code a} name a. */
-  private static String opName(String input) {
-    String name = input.startsWith("^") ? input.substring(1) : input;
-    int colon = name.indexOf(':');
-    return colon < 0 ? name : name.substring(0, colon);
   }
 }

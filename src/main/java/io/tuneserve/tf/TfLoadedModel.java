@@ -22,6 +22,7 @@ import org.tensorflow.exceptions.TFFailedPreconditionException;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.exceptions.TFOutOfRangeException;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorShapeProto;
 
@@ -31,6 +32,7 @@ final class TfLoadedModel implements LoadedModel {
   private final Map<String, SignatureSpec> signatures;
   private final long sizeBytes;
   private final ShapeInference shapes;
+  private final Map<String, String> writes;
 
   TfLoadedModel(SavedModelBundle bundle, long sizeBytes) {
     this.bundle = bundle;
@@ -50,6 +52,17 @@ final class TfLoadedModel implements LoadedModel {
                         specsOf(bundle.graph(), def.getInputsMap()),
                         specsOf(bundle.graph(), def.getOutputsMap()))));
     this.signatures = Map.copyOf(specs);
+    GraphDef graph = bundle.graph().toGraphDef();
+    Map<String, String> writing = new LinkedHashMap<>();
+    for (SignatureSpec signature : signatures.values()) {
+      List<String> outputs =
+          signature.outputs().values().stream().map(TensorSpec::tensorName).toList();
+      String write = GraphWrites.firstWrite(graph, outputs);
+      if (write != null) {
+        writing.put(signature.key(), write);
+      }
+    }
+    this.writes = Map.copyOf(writing);
   }
 
   private static Map<String, TensorSpec> specsOf(Graph graph, Map<String, TensorInfo> tensors) {
@@ -87,6 +100,11 @@ final class TfLoadedModel implements LoadedModel {
   @Override
   public Map<String, SignatureSpec> signatures() {
     return signatures;
+  }
+
+  @Override
+  public Optional<String> writes(String signature) {
+    return Optional.ofNullable(writes.get(signature));
   }
 
   @Override

@@ -137,6 +137,37 @@ class OipApiTest {
   }
 
   @Test
+  void aSignatureThatTrainsTheModelIsNotServed() throws Exception {
+    String image = TestData.uniformImageTensor(0.5f);
+    String before =
+        json(server.post("/v2/models/fashion-convnet/infer", "{\"inputs\": [" + image + "]}"))
+            .toString();
+    String trainStep =
+        "{\"parameters\": {\"signature_name\": \"train_step\"}, \"inputs\": ["
+            + image
+            + ", {\"name\": \"labels\", \"shape\": [1], \"datatype\": \"INT64\", \"data\": [3]},"
+            + " {\"name\": \"lr_base\", \"shape\": [], \"datatype\": \"FP32\", \"data\": [100.0]},"
+            + " {\"name\": \"lr_head\", \"shape\": [], \"datatype\": \"FP32\", \"data\": [100.0]}]}";
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> response = server.post("/v2/models/fashion-convnet/infer", trainStep);
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+      assertThat(json(response).get("error").asText())
+          .contains("signature train_step changes the model when it runs");
+    }
+    HttpResponse<String> tfServing =
+        server.post(
+            "/v1/models/fashion-convnet:predict",
+            "{\"signature_name\": \"train_step\", \"inputs\": {\"images\": [[[[0.5]]]], \"labels\": [1],"
+                + " \"lr_base\": 1.0, \"lr_head\": 1.0}}");
+    assertThat(tfServing.statusCode()).as(tfServing.body()).isEqualTo(400);
+    assertThat(
+            json(server.post("/v2/models/fashion-convnet/infer", "{\"inputs\": [" + image + "]}"))
+                .toString())
+        .as("the weights are as they were")
+        .isEqualTo(before);
+  }
+
+  @Test
   void shapesTheGraphCannotComputeOnAreRefusedAndOthersAnswered() throws Exception {
     HttpResponse<String> rank3 =
         server.post(
