@@ -33,6 +33,17 @@ class JsonArrayTest {
   }
 
   @Test
+  void anEmptyArrayIsAnEmptyTensorOfAnyTypeAndNumbersAreNoStrings() {
+    TensorData strings = array("[]").toTensor("v", DType.BYTES, new long[] {0});
+    assertThat(strings.dtype()).isEqualTo(DType.BYTES);
+    assertThat(strings.strings()).isEmpty();
+    assertThat(array("[]").toTensor("v", DType.FP32, new long[] {1, 0}).elementCount()).isZero();
+    assertThatThrownBy(() -> array("[1]").toTensor("v", DType.BYTES))
+        .isInstanceOf(ServingException.class)
+        .hasMessageContaining("not of expected type");
+  }
+
+  @Test
   void keepsLargeIntegersExact() {
     JsonArray array = array("[9007199254740993, -1]");
     TensorData tensor = array.toTensor("v", DType.INT64);

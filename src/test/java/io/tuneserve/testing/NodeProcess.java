@@ -103,6 +103,10 @@ public final class NodeProcess implements AutoCloseable {
     throw new AssertionError("node not ready in " + timeout + ":\n" + Files.readString(log));
   }
 
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** kill -9: no shutdown hook runs, the node just disappears. */
   public void kill() throws InterruptedException {
     process.destroyForcibly();
