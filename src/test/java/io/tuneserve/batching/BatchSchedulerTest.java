@@ -43,6 +43,36 @@ class BatchSchedulerTest {
   }
 
   @Test
+  void withNoDelayAFreeThreadRunsATaskAtOnceAndBatchesFormWhileTheThreadsAreBusy()
+      throws Exception {
+    CountDownLatch started = new CountDownLatch(2);
+    CountDownLatch release = new CountDownLatch(1);
+    BatchQueue<Rows> queue =
+        scheduler.addQueue(
+            new BatchingOptions(8, Duration.ZERO, 100),
+            batch -> {
+              started.countDown();
+              try {
+                release.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              batches.add(batch.stream().map(Rows::id).toList());
+            });
+    scheduler.schedule(queue, new Rows(1, 1));
+    scheduler.schedule(queue, new Rows(2, 1));
+    assertThat(started.await(10, TimeUnit.SECONDS))
+        .as("both threads took a task of one row without the clock moving")
+        .isTrue();
+    for (int i = 3; i <= 5; i++) {
+      scheduler.schedule(queue, new Rows(i, 1));
+    }
+    release.countDown();
+    awaitCount(batches, 3);
+    assertThat(batches).hasSize(3).contains(List.of(1), List.of(2), List.of(3, 4, 5));
+  }
+
+  @Test
   void runsAPartialBatchOnlyOnceTheDelayHasPassed() throws Exception {
     BatchQueue<Rows> queue =
         scheduler.addQueue(

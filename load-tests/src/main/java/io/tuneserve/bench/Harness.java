@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The whole comparison in one run: the in-process limit, tuneserve over every protocol at a sweep
- * of concurrencies for requests of 1 and 32 images, batching off against on, and the peers that
+ * of concurrencies for requests of 1 and 32 images, batching off against on, adaptive batching
+ * against a fixed queue delay, and the peers that
  * are installed. The server and the limit run on {@code --server-cores}; this process, the load
  * generator, should be pinned elsewhere (load-tests/run.sh does both).
  */
@@ -100,6 +101,22 @@ public final class Harness implements Callable<Integer> {
               runner.closedLoop("batching off", protocol, new Payloads(1, 42), 64, warmup, step);
           print(result);
           report.unbatched.add(result);
+        }
+      }
+      // The default (adaptive: a free batch thread runs what has queued at once) against waiting
+      // up to a fixed delay for fuller batches, at low and high load.
+      try (ServerProcess server =
+          startTuneserve(
+              Map.of("TUNESERVE_BATCHING__MAX_QUEUE_DELAY_MS", Double.toString(Report.FIXED_DELAY_MS)),
+              "tuneserve-fixed-delay")) {
+        LoadRunner runner = new LoadRunner(vertx, "127.0.0.1", port, model);
+        for (Protocol protocol : List.of(Protocol.OIP_BINARY, Protocol.TFS_JSON)) {
+          for (int concurrency : new int[] {1, 64}) {
+            StepResult result =
+                runner.closedLoop(Report.FIXED_DELAY, protocol, new Payloads(1, 42), concurrency, warmup, step);
+            print(result);
+            report.fixedDelay.add(result);
+          }
         }
       }
     } finally {
