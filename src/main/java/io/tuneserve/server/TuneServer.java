@@ -76,6 +76,8 @@ public final class TuneServer implements AutoCloseable {
 
   public TuneServer(ServerConfig config) throws IOException {
     this.config = config;
+    // The CPUs this process may use: its affinity mask (taskset) and its container's CPU limit,
+    // which TensorFlow's own default (every CPU of the affinity mask) does not see.
     int cores = Runtime.getRuntime().availableProcessors();
     ServerConfig.Batching batching = config.batching();
     int workers = batching.threads() > 0 ? batching.threads() : cores;
@@ -103,8 +105,8 @@ public final class TuneServer implements AutoCloseable {
             repository,
             new TfModelLoader(
                 new TfRuntimeOptions(
-                    tf.intraOpThreads(),
-                    tf.interOpThreads(),
+                    tf.intraOpThreads() > 0 ? tf.intraOpThreads() : cores,
+                    tf.interOpThreads() > 0 ? tf.interOpThreads() : cores,
                     tf.gpuAllowGrowth(),
                     tf.gpuMemoryFraction())),
             metrics,
