@@ -32,7 +32,7 @@ import org.tensorflow.proto.TensorShapeProto;
  * dimension is left unknown, since a batch stacks requests of any row count.
  */
 final class ShapeInference {
-  /** Verdicts kept per model; past this, the oldest are forgotten (a stream of odd shapes). */
+  /** Verdicts kept per model; past this, all are forgotten (a stream of odd shapes). */
   static final int MAX_VERDICTS = 256;
 
   private final Supplier<GraphDef> source;
@@ -65,12 +65,11 @@ final class ShapeInference {
     if (known != null) {
       return known;
     }
-    Optional<String> verdict = infer(signature, probed);
     if (verdicts.size() >= MAX_VERDICTS) {
       verdicts.clear();
     }
-    verdicts.put(key.toString(), verdict);
-    return verdict;
+    // Requests of one new shape arriving together wait for one check instead of each running it.
+    return verdicts.computeIfAbsent(key.toString(), k -> infer(signature, probed));
   }
 
   private GraphDef graph() {
