@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     name = "zoo",
     mixinStandardHelpOptions = true,
     description = "Builds pretrained models for the model zoo.",
-    subcommands = {PretrainCommand.class})
+    subcommands = {PretrainCommand.class, MobileNetCommand.class})
 final class ZooCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
