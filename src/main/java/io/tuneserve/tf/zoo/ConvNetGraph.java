@@ -12,7 +12,6 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.op.random.TruncatedNormal;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
@@ -56,12 +55,11 @@ public final class ConvNetGraph {
   private final int featureSize;
 
   private final Ops tf;
-  private final long seed;
-  private int seedOffset;
+  private final Weights weights;
 
   public ConvNetGraph(Graph graph, int classes, long seed) {
     this.tf = Ops.create(graph);
-    this.seed = seed;
+    this.weights = new Weights(seed);
     this.featureSize = 128;
     images =
         tf.withName(INPUT).placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1, -1, 1)));
@@ -85,8 +83,9 @@ public final class ConvNetGraph {
     block2Pooled = b2.withName("pooled").math.mean(p2, b2.constant(new int[] {1, 2}));
 
     Ops head = tf.withSubScope("head");
-    Variable<TFloat32> w = variable(head, "kernel", new long[] {featureSize, classes}, featureSize);
-    Variable<TFloat32> bias = zeroVariable(head, "bias", new long[] {classes});
+    Variable<TFloat32> w =
+        weights.heNormal(head, "kernel", new long[] {featureSize, classes}, featureSize);
+    Variable<TFloat32> bias = Weights.zeros(head, "bias", new long[] {classes});
     headVariables.add(w);
     headVariables.add(bias);
     logits = head.withName("logits").nn.biasAdd(head.linalg.matMul(features, w), bias);
@@ -107,28 +106,13 @@ public final class ConvNetGraph {
     for (int i = 0; i < all.size(); i++) {
       Variable<TFloat32> v = all.get(i);
       Operand<TFloat32> lr = i < baseVariables.size() ? lrBase : lrHead;
-      Variable<TFloat32> accumulator = zeroVariable(train, "momentum_" + i, v.shape().asArray());
+      Variable<TFloat32> accumulator = Weights.zeros(train, "momentum_" + i, v.shape().asArray());
       @SuppressWarnings("unchecked")
       Operand<TFloat32> gradient = (Operand<TFloat32>) gradients[i];
       updates.add(
           train.train.applyMomentum(v, accumulator, lr, gradient, train.constant(MOMENTUM)));
     }
     trainLoss = train.withControlDependencies(updates).withName(LOSS).identity(loss);
-  }
-
-  private Variable<TFloat32> variable(Ops scope, String name, long[] shape, long fanIn) {
-    Ops init = scope.withInitScope();
-    Operand<TFloat32> initial =
-        init.math.mul(
-            init.random.truncatedNormal(
-                init.constant(shape), TFloat32.class, TruncatedNormal.seed(seed + seedOffset++)),
-            init.constant((float) Math.sqrt(2.0 / fanIn)));
-    return scope.withName(name).variable(initial);
-  }
-
-  private static Variable<TFloat32> zeroVariable(Ops scope, String name, long[] shape) {
-    Ops init = scope.withInitScope();
-    return scope.withName(name).variable(init.zeros(init.constant(shape), TFloat32.class));
   }
 
   private Operand<TFloat32> conv(
@@ -140,8 +124,9 @@ public final class ConvNetGraph {
       String padding,
       List<Variable<TFloat32>> variables) {
     Variable<TFloat32> kernel =
-        variable(scope, "kernel", new long[] {size, size, in, out}, (long) size * size * in);
-    Variable<TFloat32> bias = zeroVariable(scope, "bias", new long[] {out});
+        weights.heNormal(
+            scope, "kernel", new long[] {size, size, in, out}, (long) size * size * in);
+    Variable<TFloat32> bias = Weights.zeros(scope, "bias", new long[] {out});
     variables.add(kernel);
     variables.add(bias);
     Operand<TFloat32> conv = scope.nn.conv2d(input, kernel, Arrays.asList(1L, 1L, 1L, 1L), padding);

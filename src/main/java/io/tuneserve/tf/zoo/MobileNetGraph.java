@@ -13,7 +13,6 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.op.random.TruncatedNormal;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -42,8 +41,7 @@ public final class MobileNetGraph {
   };
 
   private final Ops tf;
-  private final long seed;
-  private int seedOffset;
+  private final Weights weights;
   private final Placeholder<TFloat32> images;
   private final Operand<TFloat32> features;
   private final Operand<TFloat32> logits;
@@ -51,7 +49,7 @@ public final class MobileNetGraph {
 
   public MobileNetGraph(Graph graph, long seed) {
     this.tf = Ops.create(graph);
-    this.seed = seed;
+    this.weights = new Weights(seed);
     images =
         tf.withName(INPUT)
             .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, SIZE, SIZE, 3)));
@@ -71,7 +69,7 @@ public final class MobileNetGraph {
     x = conv(top, x, 1, channels, 1280, 1, true);
     features = top.withName("features").math.mean(x, top.constant(new int[] {1, 2}));
     Ops head = tf.withSubScope("head");
-    Variable<TFloat32> w = variable(head, "kernel", new long[] {1280, CLASSES}, 1280);
+    Variable<TFloat32> w = weights.heNormal(head, "kernel", new long[] {1280, CLASSES}, 1280);
     Variable<TFloat32> b = zeros(head, "bias", CLASSES);
     logits = head.withName("logits").nn.biasAdd(head.linalg.matMul(features, w), b);
     probabilities = head.withName("probabilities").nn.softmax(logits);
@@ -85,7 +83,8 @@ public final class MobileNetGraph {
       x = conv(scope.withSubScope("expand"), x, 1, in, hidden, 1, true);
     }
     Ops depthwise = scope.withSubScope("depthwise");
-    Variable<TFloat32> kernel = variable(depthwise, "kernel", new long[] {3, 3, hidden, 1}, 9);
+    Variable<TFloat32> kernel =
+        weights.heNormal(depthwise, "kernel", new long[] {3, 3, hidden, 1}, 9);
     x =
         depthwise
             .withName("relu6")
@@ -102,7 +101,8 @@ public final class MobileNetGraph {
   private Operand<TFloat32> conv(
       Ops scope, Operand<TFloat32> input, int size, int in, int out, int stride, boolean relu6) {
     Variable<TFloat32> kernel =
-        variable(scope, "kernel", new long[] {size, size, in, out}, (long) size * size * in);
+        weights.heNormal(
+            scope, "kernel", new long[] {size, size, in, out}, (long) size * size * in);
     Operand<TFloat32> conv =
         scope.nn.biasAdd(
             scope.nn.conv2d(input, kernel, List.of(1L, (long) stride, (long) stride, 1L), "SAME"),
@@ -110,21 +110,8 @@ public final class MobileNetGraph {
     return relu6 ? scope.withName("relu6").nn.relu6(conv) : conv;
   }
 
-  private Variable<TFloat32> variable(Ops scope, String name, long[] shape, long fanIn) {
-    Ops init = scope.withInitScope();
-    Operand<TFloat32> initial =
-        init.math.mul(
-            init.random.truncatedNormal(
-                init.constant(shape), TFloat32.class, TruncatedNormal.seed(seed + seedOffset++)),
-            init.constant((float) Math.sqrt(2.0 / fanIn)));
-    return scope.withName(name).variable(initial);
-  }
-
   private static Variable<TFloat32> zeros(Ops scope, String name, int size) {
-    Ops init = scope.withInitScope();
-    return scope
-        .withName(name)
-        .variable(init.zeros(init.constant(new long[] {size}), TFloat32.class));
+    return Weights.zeros(scope, name, new long[] {size});
   }
 
   /** Multiply-adds for one image, counted from the architecture (convolutions and classifier). */
