@@ -45,13 +45,13 @@ class BatchSchedulerTest {
   @Test
   void withNoDelayAFreeThreadRunsATaskAtOnceAndBatchesFormWhileTheThreadsAreBusy()
       throws Exception {
-    CountDownLatch started = new CountDownLatch(2);
+    java.util.concurrent.Semaphore started = new java.util.concurrent.Semaphore(0);
     CountDownLatch release = new CountDownLatch(1);
     BatchQueue<Rows> queue =
         scheduler.addQueue(
             new BatchingOptions(8, Duration.ZERO, 100),
             batch -> {
-              started.countDown();
+              started.release();
               try {
                 release.await(10, TimeUnit.SECONDS);
               } catch (InterruptedException e) {
@@ -59,11 +59,12 @@ class BatchSchedulerTest {
               }
               batches.add(batch.stream().map(Rows::id).toList());
             });
+    // Each task arrives while a thread is free: it runs at once, alone, the clock never moving.
     scheduler.schedule(queue, new Rows(1, 1));
+    assertThat(started.tryAcquire(10, TimeUnit.SECONDS)).as("task 1 started").isTrue();
     scheduler.schedule(queue, new Rows(2, 1));
-    assertThat(started.await(10, TimeUnit.SECONDS))
-        .as("both threads took a task of one row without the clock moving")
-        .isTrue();
+    assertThat(started.tryAcquire(10, TimeUnit.SECONDS)).as("task 2 started").isTrue();
+    // Both threads are busy now: what arrives meanwhile waits and becomes one batch.
     for (int i = 3; i <= 5; i++) {
       scheduler.schedule(queue, new Rows(i, 1));
     }
