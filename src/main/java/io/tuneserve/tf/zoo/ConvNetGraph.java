@@ -167,13 +167,7 @@ public final class ConvNetGraph {
   }
 
   public Signature servingSignature() {
-    return Signature.builder()
-        .key("serving_default")
-        .methodName("tensorflow/serving/predict")
-        .input(INPUT, images)
-        .output("probabilities", probabilities)
-        .output("logits", logits)
-        .build();
+    return ClassifierSignature.of(INPUT, images, probabilities, logits);
   }
 
   public Signature featuresSignature() {

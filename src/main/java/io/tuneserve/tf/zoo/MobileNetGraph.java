@@ -151,13 +151,7 @@ public final class MobileNetGraph {
   }
 
   Signature servingSignature() {
-    return Signature.builder()
-        .key("serving_default")
-        .methodName("tensorflow/serving/predict")
-        .input(INPUT, images)
-        .output("probabilities", probabilities)
-        .output("logits", logits)
-        .build();
+    return ClassifierSignature.of(INPUT, images, probabilities, logits);
   }
 
   Signature featuresSignature() {
