@@ -165,11 +165,8 @@ final class JsonArray {
               + " elements, data has "
               + count);
     }
-    if (dtype == DType.BYTES) {
-      if (count == 0) {
-        return TensorData.ofStrings(targetShape, new byte[0][]);
-      }
-      throw notOfType(input, dtype, 0);
+    if (dtype == DType.BYTES && count == 0) {
+      return TensorData.ofStrings(targetShape, new byte[0][]);
     }
     LittleEndianBuffer out = new LittleEndianBuffer(count * Math.max(1, dtype.elementSize()));
     for (int i = 0; i < count; i++) {
