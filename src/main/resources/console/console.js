@@ -14,8 +14,13 @@ function authorized(headers = {}) {
   return t ? { ...headers, authorization: 'Bearer ' + t } : headers;
 }
 
+// A request the server has not answered within 30 s fails with a message instead of waiting forever.
 async function call(path, options = {}) {
-  const response = await fetch(path, { ...options, headers: authorized(options.headers || {}) });
+  const response = await fetch(path, {
+    signal: AbortSignal.timeout(30000),
+    ...options,
+    headers: authorized(options.headers || {}),
+  });
   const text = await response.text();
   let body;
   try { body = text ? JSON.parse(text) : {}; } catch (e) { body = { raw: text }; }

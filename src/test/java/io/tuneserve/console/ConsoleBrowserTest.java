@@ -4,21 +4,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tuneserve.testing.TestServer;
 import java.io.File;
+import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -45,6 +52,9 @@ class ConsoleBrowserTest {
             .build();
     ChromeOptions options = new ChromeOptions();
     options.setBinary("/usr/bin/chromium");
+    LoggingPreferences logs = new LoggingPreferences();
+    logs.enable(LogType.BROWSER, Level.ALL);
+    options.setCapability(ChromeOptions.LOGGING_PREFS, logs);
     options.addArguments(
         "--headless=new",
         "--no-sandbox",
@@ -68,17 +78,51 @@ class ConsoleBrowserTest {
     TestServer.deleteTree(profile);
   }
 
-  private static WebDriverWait waiting(int seconds) {
-    return new WebDriverWait(browser, Duration.ofSeconds(seconds));
+  /** Waits until the element shows the text; a timeout says what the page and the server saw. */
+  private static void awaitText(String id, String text, int seconds) {
+    try {
+      new WebDriverWait(browser, Duration.ofSeconds(seconds))
+          .until(ExpectedConditions.textToBePresentInElementLocated(By.id(id), text));
+    } catch (TimeoutException e) {
+      throw new AssertionError(
+          "#" + id + " did not show \"" + text + "\" within " + seconds + " s\n" + pageState(), e);
+    }
+  }
+
+  private static String pageState() {
+    StringBuilder state = new StringBuilder();
+    try {
+      state
+          .append("page: ")
+          .append(
+              ((JavascriptExecutor) browser)
+                  .executeScript(
+                      "return document.readyState + ' | console.js functions: ' + typeof refreshModels"
+                          + " + ' | requests: ' + performance.getEntriesByType('resource')"
+                          + ".map(r => r.name.replace(location.origin, '') + ' ' + r.responseStatus"
+                          + " + ' ' + Math.round(r.duration) + 'ms').join(', ')"))
+          .append('\n');
+      for (LogEntry entry : browser.manage().logs().get(LogType.BROWSER)) {
+        state.append("browser log: ").append(entry).append('\n');
+      }
+    } catch (RuntimeException e) {
+      state.append("page state unavailable: ").append(e).append('\n');
+    }
+    try {
+      HttpResponse<String> registry = server.client().get("/v2/registry");
+      state.append("GET /v2/registry from the test: ").append(registry.statusCode()).append(' ');
+      state.append(registry.body(), 0, Math.min(600, registry.body().length()));
+    } catch (IOException | InterruptedException e) {
+      state.append("GET /v2/registry from the test failed: ").append(e);
+    }
+    return state.toString();
   }
 
   @Test
   void listsModelsClassifiesImagesAndTrainsFromTheForm() throws Exception {
     browser.get("http://127.0.0.1:" + server.port() + "/");
     assertThat(browser.getCurrentUrl()).endsWith("/console/");
-    waiting(20)
-        .until(
-            ExpectedConditions.textToBePresentInElementLocated(By.id("models"), "fashion-convnet"));
+    awaitText("models", "fashion-convnet", 20);
     assertThat(browser.findElement(By.cssSelector("#models .node.AVAILABLE")).isDisplayed())
         .isTrue();
 
@@ -93,19 +137,13 @@ class ConsoleBrowserTest {
                 + "document.getElementById('classify-drop')"
                 + ".dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true}));",
             sneaker);
-    waiting(20)
-        .until(
-            ExpectedConditions.textToBePresentInElementLocated(
-                By.id("classify-result"), "Sneaker"));
+    awaitText("classify-result", "Sneaker", 20);
     assertThat(browser.findElement(By.cssSelector("#classify-result .bar .label")).getText())
         .isEqualTo("Sneaker");
 
     // A file chosen with the file input.
     browser.findElement(By.id("classify-file")).sendKeys(IMAGES.resolve("trouser.png").toString());
-    waiting(20)
-        .until(
-            ExpectedConditions.textToBePresentInElementLocated(
-                By.id("classify-result"), "Trouser"));
+    awaitText("classify-result", "Trouser", 20);
 
     // A new model from the fine-tuning form, followed live.
     browser.findElement(By.id("job-target")).sendKeys("console-shoes");
@@ -123,7 +161,7 @@ class ConsoleBrowserTest {
         .findElement(By.className("class-files"))
         .sendKeys(files("bag", "dress", "coat", "tshirt", "trouser", "pullover", "shirt"));
     browser.findElement(By.id("job-submit")).click();
-    waiting(120)
+    new WebDriverWait(browser, Duration.ofSeconds(120))
         .until(
             ExpectedConditions.or(
                 ExpectedConditions.textToBe(By.id("job-state"), "SUCCEEDED"),
@@ -136,9 +174,7 @@ class ConsoleBrowserTest {
     assertThat(Integer.parseInt(browser.findElement(By.id("job-plot")).getAttribute("data-points")))
         .as("epochs plotted from the event stream")
         .isGreaterThanOrEqualTo(1);
-    waiting(20)
-        .until(
-            ExpectedConditions.textToBePresentInElementLocated(By.id("models"), "console-shoes"));
+    awaitText("models", "console-shoes", 20);
     assertThat(
             browser.findElement(By.cssSelector("[data-model='console-shoes'] .lineage")).getText())
         .contains("fashion-convnet v1")
@@ -146,10 +182,7 @@ class ConsoleBrowserTest {
 
     new Select(browser.findElement(By.id("classify-model"))).selectByValue("console-shoes/1");
     browser.findElement(By.id("classify-file")).sendKeys(IMAGES.resolve("sneaker.png").toString());
-    waiting(20)
-        .until(
-            ExpectedConditions.textToBePresentInElementLocated(
-                By.id("classify-result"), "console-shoes v1"));
+    awaitText("classify-result", "console-shoes v1", 20);
     assertThat(browser.findElement(By.cssSelector("#classify-result .bar .label")).getText())
         .isEqualTo("footwear");
   }
