@@ -115,7 +115,7 @@ final class JobsApi {
    * none has.
    */
   private void submit(RoutingContext ctx) {
-    byte[] bytes = RawBody.of(ctx).getBytes();
+    byte[] bytes = RawBody.bytes(ctx);
     String contentType = ctx.request().getHeader("content-type");
     if (ctx.request().getHeader(JobHandOver.HANDED_OVER) != null || jobs.freeSlots() > 0) {
       submitHere(ctx, bytes, contentType);

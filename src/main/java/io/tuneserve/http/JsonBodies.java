@@ -59,7 +59,7 @@ final class JsonBodies {
       if (first != JsonToken.START_OBJECT) {
         throw ServingException.invalid("JSON Parse error: the request must be a JSON object");
       }
-      JsonNode root = read(parser, "", streamed);
+      JsonNode root = read(parser, new StreamedPaths(streamed), 0);
       if (parser.nextToken() != null) {
         throw ServingException.invalid("JSON Parse error: unexpected content after the object");
       }
@@ -71,14 +71,57 @@ final class JsonBodies {
     }
   }
 
-  private static JsonNode read(JsonParser parser, String path, Set<String> streamed)
+  /**
+   * The streamed patterns split into segments once per body, and the path of the value being read
+   * as a stack of segments, so matching costs no string building per JSON value.
+   */
+  private static final class StreamedPaths {
+    private final String[][] patterns;
+    private String[] path = new String[8];
+
+    StreamedPaths(Set<String> streamed) {
+      patterns = new String[streamed.size()][];
+      int i = 0;
+      for (String pattern : streamed) {
+        patterns[i++] = pattern.substring(1).split("/", -1);
+      }
+    }
+
+    void set(int depth, String segment) {
+      if (depth >= path.length) {
+        path = java.util.Arrays.copyOf(path, depth * 2);
+      }
+      path[depth] = segment;
+    }
+
+    /** Whether the path of this depth is a pattern (or a prefix of one, when {@code prefix}). */
+    boolean matches(int depth, boolean prefix) {
+      for (String[] want : patterns) {
+        if (prefix ? depth < want.length : depth == want.length) {
+          boolean same = true;
+          for (int i = 0; i < depth && same; i++) {
+            same = want[i].equals("*") || want[i].equals(path[i]);
+          }
+          if (same) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
+    String last(int depth) {
+      return depth == 0 ? "" : path[depth - 1];
+    }
+  }
+
+  private static JsonNode read(JsonParser parser, StreamedPaths paths, int depth)
       throws IOException {
     JsonToken token = parser.currentToken();
-    if (token == JsonToken.START_ARRAY && matches(path, streamed)) {
-      String field = path.substring(path.lastIndexOf('/') + 1);
-      return new POJONode(JsonArray.read(parser, field));
+    if (token == JsonToken.START_ARRAY && paths.matches(depth, false)) {
+      return new POJONode(JsonArray.read(parser, paths.last(depth)));
     }
-    if (!leadsTo(path, streamed)) {
+    if (!paths.matches(depth, true)) {
       return parser.readValueAsTree();
     }
     if (token == JsonToken.START_OBJECT) {
@@ -86,51 +129,20 @@ final class JsonBodies {
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String name = parser.currentName();
         parser.nextToken();
-        object.set(name, read(parser, path + "/" + name, streamed));
+        paths.set(depth, name);
+        object.set(name, read(parser, paths, depth + 1));
       }
       return object;
     }
     if (token == JsonToken.START_ARRAY) {
       ArrayNode array = JsonNodeFactory.instance.arrayNode();
       while (parser.nextToken() != JsonToken.END_ARRAY) {
-        array.add(read(parser, path + "/*", streamed));
+        paths.set(depth, "*");
+        array.add(read(parser, paths, depth + 1));
       }
       return array;
     }
     return parser.readValueAsTree();
-  }
-
-  private static boolean matches(String path, Set<String> streamed) {
-    for (String pattern : streamed) {
-      if (sameShape(path, pattern, false)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean leadsTo(String path, Set<String> streamed) {
-    for (String pattern : streamed) {
-      if (sameShape(path, pattern, true)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Whether {@code path} equals {@code pattern} (or a prefix of it, when {@code prefix}). */
-  private static boolean sameShape(String path, String pattern, boolean prefix) {
-    String[] have = path.isEmpty() ? new String[0] : path.substring(1).split("/", -1);
-    String[] want = pattern.substring(1).split("/", -1);
-    if (prefix ? have.length >= want.length : have.length != want.length) {
-      return false;
-    }
-    for (int i = 0; i < have.length; i++) {
-      if (!want[i].equals("*") && !want[i].equals(have[i])) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** The array a streamed path was read into, or null when the value there is something else. */

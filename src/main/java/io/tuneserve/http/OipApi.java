@@ -190,7 +190,7 @@ final class OipApi {
   }
 
   private static OipCodec.WireRequest parse(RoutingContext ctx) {
-    byte[] bytes = RawBody.of(ctx).getBytes();
+    byte[] bytes = RawBody.bytes(ctx);
     String lengthHeader = ctx.request().getHeader(HEADER_LENGTH);
     if (lengthHeader == null || bytes.length == 0) {
       return OipCodec.parse(bytes, bytes.length);

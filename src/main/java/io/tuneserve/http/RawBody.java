@@ -18,26 +18,35 @@ final class RawBody implements Handler<RoutingContext> {
     this.limit = limit;
   }
 
+  private static final byte[] EMPTY = new byte[0];
+
   /** The collected body; empty when the request had none. */
   static Buffer of(RoutingContext ctx) {
-    Buffer body = ctx.get(KEY);
-    return body == null ? Buffer.buffer() : body;
+    return Buffer.buffer(bytes(ctx));
+  }
+
+  /** The collected body's bytes, exactly as long as the body (not a copy: do not change them). */
+  static byte[] bytes(RoutingContext ctx) {
+    byte[] body = ctx.get(KEY);
+    return body == null ? EMPTY : body;
   }
 
   @Override
   public void handle(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    long declared = -1;
     if (length != null) {
       try {
-        if (Long.parseLong(length.trim()) > limit) {
-          ctx.fail(413);
-          return;
-        }
+        declared = Long.parseLong(length.trim());
       } catch (NumberFormatException e) {
         ctx.fail(
             io.tuneserve.model.ServingException.invalid(
                 "content-length '" + length + "' is not a number"));
+        return;
+      }
+      if (declared > limit) {
+        ctx.fail(413);
         return;
       }
     }
@@ -45,7 +54,7 @@ final class RawBody implements Handler<RoutingContext> {
       ctx.next();
       return;
     }
-    Buffer body = Buffer.buffer();
+    Collector body = declared >= 0 ? new Sized((int) declared) : new Growing();
     boolean[] failed = {false};
     request
         .handler(
@@ -57,16 +66,71 @@ final class RawBody implements Handler<RoutingContext> {
                 failed[0] = true;
                 ctx.fail(413);
               } else {
-                body.appendBuffer(chunk);
+                body.append(chunk);
               }
             })
         .endHandler(
             end -> {
               if (!failed[0]) {
-                ctx.put(KEY, body);
+                ctx.put(KEY, body.bytes());
                 ctx.next();
               }
             })
         .resume();
+  }
+
+  /** Where the chunks of a body go. */
+  private interface Collector {
+    long length();
+
+    void append(Buffer chunk);
+
+    byte[] bytes();
+  }
+
+  /** A body of a declared length: one array of that length, each chunk copied in once. */
+  private static final class Sized implements Collector {
+    private final byte[] bytes;
+    private int length;
+
+    Sized(int declared) {
+      bytes = new byte[declared];
+    }
+
+    @Override
+    public long length() {
+      return length;
+    }
+
+    @Override
+    public void append(Buffer chunk) {
+      chunk.getBytes(0, chunk.length(), bytes, length);
+      length += chunk.length();
+    }
+
+    @Override
+    public byte[] bytes() {
+      return length == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, length);
+    }
+  }
+
+  /** A chunked body of unknown length, gathered in a growing buffer. */
+  private static final class Growing implements Collector {
+    private final Buffer buffer = Buffer.buffer();
+
+    @Override
+    public long length() {
+      return buffer.length();
+    }
+
+    @Override
+    public void append(Buffer chunk) {
+      buffer.appendBuffer(chunk);
+    }
+
+    @Override
+    public byte[] bytes() {
+      return buffer.getBytes();
+    }
   }
 }

@@ -162,7 +162,7 @@ final class TfServingApi {
   private void predict(RoutingContext ctx) {
     String model = PathParams.model(ctx);
     OptionalLong version = PathParams.version(ctx);
-    byte[] bytes = RawBody.of(ctx).getBytes();
+    byte[] bytes = RawBody.bytes(ctx);
     JsonNode body = JsonBodies.parseObject(bytes, 0, bytes.length, STREAMED);
     JsonNode signatureName = body.get("signature_name");
     if (signatureName != null && !signatureName.isTextual()) {

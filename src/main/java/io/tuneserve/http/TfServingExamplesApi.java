@@ -52,7 +52,7 @@ final class TfServingExamplesApi {
   private void call(RoutingContext ctx, boolean classify) {
     String model = PathParams.model(ctx);
     OptionalLong version = PathParams.version(ctx);
-    byte[] bytes = RawBody.of(ctx).getBytes();
+    byte[] bytes = RawBody.bytes(ctx);
     JsonNode body = JsonBodies.parseObject(bytes, 0, bytes.length);
     JsonNode signatureName = body.get("signature_name");
     if (signatureName != null && !signatureName.isTextual()) {

@@ -9,6 +9,9 @@ import io.tuneserve.model.TensorSpec;
 import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ServedVersion;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -173,18 +176,28 @@ public final class InferenceService {
     }
   }
 
+  private static final VarHandle INTS =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /** Refuses NaN and infinities: the exponent bits all set, read straight from the raw bytes. */
   private static void checkFinite(String name, TensorData input) {
-    long count = input.elementCount();
+    byte[] raw = input.raw();
     boolean single = input.dtype() == DType.FP32;
-    var buffer = input.littleEndian();
-    for (int i = 0; i < count; i++) {
-      double value = single ? buffer.getFloat(i * 4) : buffer.getDouble(i * 8);
-      if (!Double.isFinite(value)) {
+    int size = single ? 4 : 8;
+    for (int offset = 0; offset < raw.length; offset += size) {
+      boolean finite =
+          single
+              ? ((int) INTS.get(raw, offset) & 0x7f800000) != 0x7f800000
+              : ((long) LONGS.get(raw, offset) & 0x7ff0000000000000L) != 0x7ff0000000000000L;
+      if (!finite) {
+        int i = offset / size;
         throw ServingException.invalid(
             "input '"
                 + name
                 + "' holds "
-                + value
+                + input.doubleAt(i)
                 + " at element "
                 + i
                 + "; only finite values are accepted");

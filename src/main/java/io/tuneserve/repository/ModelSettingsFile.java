@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /** Reads and writes {@code model.yaml}; reading rejects unknown keys so typos do not pass. */
-final class ModelSettingsFile {
+public final class ModelSettingsFile {
   static final String FILE_NAME = "model.yaml";
 
   private final ObjectMapper yaml =
@@ -36,7 +36,7 @@ final class ModelSettingsFile {
   }
 
   /** The settings in {@code modelDirectory}, or defaults when it has no model.yaml. */
-  ModelSettings read(Path modelDirectory) throws IOException {
+  public ModelSettings read(Path modelDirectory) throws IOException {
     Path file = modelDirectory.resolve(FILE_NAME);
     if (!Files.exists(file)) {
       return ModelSettings.DEFAULT;

@@ -34,6 +34,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.file.FileSystemOptions;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
@@ -159,6 +160,10 @@ public final class TuneServer implements AutoCloseable {
                 .setMetricsOptions(
                     new MicrometerMetricsOptions()
                         .setEnabled(true)
+                        // tuneserve_requests and tuneserve_request_duration count every request
+                        // by API, model, version and status; Vert.x's own per-request meters
+                        // would repeat them at a cost on the event loop for each request.
+                        .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
                         .setJvmMetricsEnabled(true)
                         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
         .withMetrics(new MicrometerMetricsFactory(registry))

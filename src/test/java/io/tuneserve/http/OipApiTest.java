@@ -37,6 +37,17 @@ class OipApiTest {
     server.close();
   }
 
+  /** An OIP binary request to half_plus_two: the JSON header, then {@code data}. */
+  private static HttpResponse<byte[]> postBinary(String header, byte[] data) throws Exception {
+    byte[] headerBytes = header.getBytes(StandardCharsets.UTF_8);
+    byte[] body = Arrays.copyOf(headerBytes, headerBytes.length + data.length);
+    System.arraycopy(data, 0, body, headerBytes.length, data.length);
+    return server.post(
+        "/v2/models/half_plus_two/infer",
+        body,
+        Map.of("Inference-Header-Content-Length", Integer.toString(headerBytes.length)));
+  }
+
   private static JsonNode json(HttpResponse<String> response) throws Exception {
     return JSON.readTree(response.body());
   }
@@ -136,6 +147,42 @@ class OipApiTest {
     assertThat(best).as("class index of 'Bag'").isEqualTo(8);
   }
 
+  @ParameterizedTest
+  @CsvSource({"NaN, 3", "Infinity, 0", "-Infinity, 7"})
+  void refusesNonFiniteBinaryValuesNamingTheElement(float bad, int at) throws Exception {
+    ByteBuffer values = ByteBuffer.allocate(8 * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < 8; i++) {
+      values.putFloat(i == at ? bad : i);
+    }
+    HttpResponse<byte[]> response =
+        postBinary(
+            "{\"inputs\":[{\"name\":\"x\",\"shape\":[8],\"datatype\":\"FP32\","
+                + "\"parameters\":{\"binary_data_size\":32}}]}",
+            values.array());
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(new String(response.body(), StandardCharsets.UTF_8))
+        .contains("input 'x' holds " + (double) bad + " at element " + at);
+  }
+
+  @Test
+  void readsABodySentInChunksWithoutALength() throws Exception {
+    byte[] body =
+        "{\"inputs\": [{\"name\": \"x\", \"shape\": [3], \"datatype\": \"FP32\", \"data\": [1, 2, 5]}]}"
+            .getBytes(StandardCharsets.UTF_8);
+    HttpResponse<String> response =
+        server
+            .client()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        server.client().uri("/v2/models/half_plus_two/infer"))
+                    .header("content-type", "application/json")
+                    .POST(
+                        java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                            () -> new java.io.ByteArrayInputStream(body))));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(json(response).at("/outputs/0/data").toString()).isEqualTo("[2.5,3.0,4.5]");
+  }
+
   @Test
   void aSignatureThatTrainsTheModelIsNotServed() throws Exception {
     String image = TestData.uniformImageTensor(0.5f);
@@ -218,11 +265,7 @@ class OipApiTest {
             + "\"parameters\":{\"binary_data_size\":8}}]}";
     byte[] headerBytes = header.getBytes(StandardCharsets.UTF_8);
     byte[] body = Arrays.copyOf(headerBytes, headerBytes.length + 12);
-    HttpResponse<byte[]> extra =
-        server.post(
-            "/v2/models/half_plus_two/infer",
-            body,
-            Map.of("Inference-Header-Content-Length", Integer.toString(headerBytes.length)));
+    HttpResponse<byte[]> extra = postBinary(header, new byte[12]);
     assertThat(extra.statusCode()).isEqualTo(400);
     assertThat(new String(extra.body(), StandardCharsets.UTF_8)).contains("unused");
     HttpResponse<byte[]> tooLong =

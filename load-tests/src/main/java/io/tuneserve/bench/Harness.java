@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -50,6 +51,11 @@ public final class Harness implements Callable<Integer> {
   @Option(names = "--soak-minutes", defaultValue = "0", description = "Also run a soak of this many minutes and report RSS and heap drift.")
   double soakMinutes;
 
+  /** Batch sizes of the demo model's limit: 1 for the c=1 bound, 64 the default max_batch_size. */
+  private static final String DEMO_BATCHES = "1,8,32,64,128";
+
+  private static final String COMPUTE_MODEL = "mobilenet";
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Harness()).execute(args));
   }
@@ -60,19 +66,21 @@ public final class Harness implements Callable<Integer> {
     double warmup = quick ? 0.5 : 1;
     double step = quick ? 2 : 5;
     int[] concurrencies = quick ? new int[] {1, 16, 64} : new int[] {1, 4, 16, 64, 256};
-    Report report = new Report(LocalDate.now().toString(), serverCores, quick);
+    Report report = new Report(LocalDate.now().toString(), serverCores, quick, model);
 
-    System.out.println("== in-process limit on cores " + serverCores);
-    report.limit = Limit.measure(serverCores, models.resolve(model).resolve("1"), quick ? 1 : 3, out);
+    System.out.println("== in-process limit of " + model + " on cores " + serverCores);
+    report.limit =
+        Limit.measure(serverCores, models.resolve(model).resolve("1"), quick ? 1 : 3, DEMO_BATCHES, out.resolve("limit.log"));
     System.out.printf("   %.0f images/s at batch %d%n", report.limit.imagesPerSecond(), report.limit.batch());
+    ImageInput input = report.limit.input();
 
     Vertx vertx = Vertx.vertx();
     try {
-      try (ServerProcess server = startTuneserve(Map.of(), "tuneserve")) {
+      try (ServerProcess server = startTuneserve(Map.of(), "tuneserve", models, model)) {
         LoadRunner runner = new LoadRunner(vertx, "127.0.0.1", port, model);
         for (int images : new int[] {1, 32}) {
-          Payloads payloads = new Payloads(images, 42);
-          for (Protocol protocol : Protocol.values()) {
+          Payloads payloads = new Payloads(input, images, 42);
+          for (Protocol protocol : Protocol.TENSORS) {
             for (int concurrency : concurrencies) {
               StepResult result = runner.closedLoop("tuneserve", protocol, payloads, concurrency, warmup, step);
               print(result);
@@ -80,7 +88,7 @@ public final class Harness implements Callable<Integer> {
             }
           }
         }
-        Payloads single = new Payloads(1, 42);
+        Payloads single = new Payloads(input, 1, 42);
         double best = report.best("tuneserve", Protocol.OIP_BINARY, 1);
         for (double load : new double[] {0.5, 0.8}) {
           StepResult open = runner.openLoop("tuneserve", Protocol.OIP_BINARY, single, best * load, step, 64);
@@ -94,39 +102,17 @@ public final class Harness implements Callable<Integer> {
         Peers.runAll(this, vertx, report, warmup, step);
       }
       try (ServerProcess server =
-          startTuneserve(Map.of("TUNESERVE_BATCHING__ENABLED", "false"), "tuneserve-unbatched")) {
+          startTuneserve(Map.of("TUNESERVE_BATCHING__ENABLED", "false"), "tuneserve-unbatched", models, model)) {
         LoadRunner runner = new LoadRunner(vertx, "127.0.0.1", port, model);
         for (Protocol protocol : List.of(Protocol.OIP_BINARY, Protocol.TFS_JSON)) {
           StepResult result =
-              runner.closedLoop("batching off", protocol, new Payloads(1, 42), 64, warmup, step);
+              runner.closedLoop("batching off", protocol, new Payloads(input, 1, 42), 64, warmup, step);
           print(result);
           report.unbatched.add(result);
         }
       }
-      // The default (adaptive: a free batch thread runs what has queued at once) against waiting
-      // up to a fixed delay for fuller batches, at low and high load: each on a fresh server, the
-      // same steps in the same order, so neither gains from the other's warm-up.
-      Map<String, Map<String, String>> modes =
-          new java.util.LinkedHashMap<>(
-              Map.of(
-                  Report.ADAPTIVE, Map.of(),
-                  Report.FIXED_DELAY,
-                  Map.of("TUNESERVE_BATCHING__MAX_QUEUE_DELAY_MS", Double.toString(Report.FIXED_DELAY_MS))));
-      for (Map.Entry<String, Map<String, String>> mode : modes.entrySet()) {
-        try (ServerProcess server =
-            startTuneserve(mode.getValue(), "tuneserve-" + mode.getKey().replace(' ', '-'))) {
-          LoadRunner runner = new LoadRunner(vertx, "127.0.0.1", port, model);
-          for (Protocol protocol : List.of(Protocol.OIP_BINARY, Protocol.TFS_JSON)) {
-            runner.closedLoop(mode.getKey(), protocol, new Payloads(1, 42), 16, warmup, warmup);
-            for (int concurrency : new int[] {1, 64}) {
-              StepResult result =
-                  runner.closedLoop(mode.getKey(), protocol, new Payloads(1, 42), concurrency, warmup, step);
-              print(result);
-              report.batchingModes.add(result);
-            }
-          }
-        }
-      }
+      compareBatchingModes(vertx, report, warmup, step);
+      measureComputeBound(vertx, report, warmup, step);
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
@@ -140,7 +126,72 @@ public final class Harness implements Callable<Integer> {
     return 0;
   }
 
-  private ServerProcess startTuneserve(Map<String, String> env, String name) throws Exception {
+  /**
+   * The default (adaptive: a free batch thread runs what has queued at once) against waiting up to
+   * a fixed delay for fuller batches, at low and high load: each on a fresh server, the same steps
+   * in the same order, so neither gains from the other's warm-up.
+   */
+  private void compareBatchingModes(Vertx vertx, Report report, double warmup, double step) throws Exception {
+    Map<String, Map<String, String>> modes = new LinkedHashMap<>();
+    modes.put(Report.ADAPTIVE, Map.of());
+    modes.put(
+        Report.FIXED_DELAY, Map.of("TUNESERVE_BATCHING__MAX_QUEUE_DELAY_MS", Double.toString(Report.FIXED_DELAY_MS)));
+    Payloads single = new Payloads(report.limit.input(), 1, 42);
+    for (Map.Entry<String, Map<String, String>> mode : modes.entrySet()) {
+      try (ServerProcess server =
+          startTuneserve(mode.getValue(), "tuneserve-" + mode.getKey().replace(' ', '-'), models, model)) {
+        LoadRunner runner = new LoadRunner(vertx, "127.0.0.1", port, model);
+        for (Protocol protocol : List.of(Protocol.OIP_BINARY, Protocol.TFS_JSON)) {
+          runner.closedLoop(mode.getKey(), protocol, single, 16, warmup, warmup);
+          for (int concurrency : new int[] {1, 64}) {
+            StepResult result = runner.closedLoop(mode.getKey(), protocol, single, concurrency, warmup, step);
+            print(result);
+            report.batchingModes.add(result);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * A compute-bound model beside the demo: the zoo's MobileNetV2-shaped ConvNet (224x224 RGB, about
+   * 300 million multiply-adds per image), its own in-process limit, then 1-image requests at c=16
+   * as raw tensors (OIP binary) and as base64 JPEGs in TF Serving JSON, which the server decodes.
+   */
+  private void measureComputeBound(Vertx vertx, Report report, double warmup, double step) throws Exception {
+    Path repository = out.resolve("zoo-models");
+    Path directory = repository.resolve(COMPUTE_MODEL);
+    if (!Files.exists(directory.resolve("1").resolve("saved_model.pb"))) {
+      Process zoo =
+          new ProcessBuilder(
+                  ServerProcess.javaBinary(), "-jar", jar.toString(), "zoo", "mobilenet", "--out", directory.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(out.resolve("zoo.log").toFile())
+              .start();
+      if (zoo.waitFor() != 0) {
+        throw new IllegalStateException("tuneserve zoo mobilenet failed; see " + out.resolve("zoo.log"));
+      }
+    }
+    System.out.println("== in-process limit of " + COMPUTE_MODEL + " on cores " + serverCores);
+    report.computeLimit =
+        Limit.measure(serverCores, directory.resolve("1"), quick ? 2 : 4, "1,8,16,32", out.resolve("limit-" + COMPUTE_MODEL + ".log"));
+    System.out.printf("   %.0f images/s at batch %d%n", report.computeLimit.imagesPerSecond(), report.computeLimit.batch());
+    Payloads single = new Payloads(report.computeLimit.input(), 1, 42);
+    try (ServerProcess server = startTuneserve(Map.of(), "tuneserve-" + COMPUTE_MODEL, repository, COMPUTE_MODEL)) {
+      LoadRunner runner = new LoadRunner(vertx, "127.0.0.1", port, COMPUTE_MODEL);
+      for (Protocol protocol : List.of(Protocol.OIP_BINARY, Protocol.TFS_JPEG)) {
+        // A fresh server: its JIT compiles the request path before the step that counts.
+        runner.closedLoop(COMPUTE_MODEL, protocol, single, Report.COMPUTE_CONCURRENCY, 0, quick ? 5 : 10);
+        StepResult result =
+            runner.closedLoop(COMPUTE_MODEL, protocol, single, Report.COMPUTE_CONCURRENCY, warmup, step);
+        print(result);
+        report.computeSteps.add(result);
+      }
+    }
+  }
+
+  private ServerProcess startTuneserve(Map<String, String> env, String name, Path repository, String served)
+      throws Exception {
     List<String> command = new ArrayList<>();
     command.add(ServerProcess.javaBinary());
     command.add("-jar");
@@ -149,9 +200,9 @@ public final class Harness implements Callable<Integer> {
     command.add("--port");
     command.add(Integer.toString(port));
     command.add("--models");
-    command.add(models.toString());
+    command.add(repository.toString());
     return ServerProcess.start(name, serverCores, command, env, out.resolve(name + ".log"))
-        .awaitReady("http://127.0.0.1:" + port + "/v2/models/" + model + "/ready", Duration.ofSeconds(90));
+        .awaitReady("http://127.0.0.1:" + port + "/v2/models/" + served + "/ready", Duration.ofSeconds(90));
   }
 
   int port() {

@@ -6,15 +6,24 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The in-process limit, measured by {@link InProcessLimit} in its own JVM on the server's cores.
  *
- * @param msPerBatch64 compute time of one full default batch (64 images)
+ * @param batch the batch size that reached {@code imagesPerSecond}
+ * @param msPerRun compute time of one run, by batch size
+ * @param input the model's image input, as its signature declares it
  */
-record Limit(double imagesPerSecond, int batch, double msPerBatch64) {
+record Limit(double imagesPerSecond, int batch, Map<Integer, Double> msPerRun, ImageInput input) {
 
-  static Limit measure(String cores, Path model, double secondsPerBatch, Path out)
+  /** Milliseconds TensorFlow takes for one batch of this size (NaN when not measured). */
+  double msPerBatch(int size) {
+    return msPerRun.getOrDefault(size, Double.NaN);
+  }
+
+  static Limit measure(String cores, Path model, double secondsPerBatch, String batches, Path log)
       throws IOException, InterruptedException {
     Process process =
         new ProcessBuilder(
@@ -24,25 +33,32 @@ record Limit(double imagesPerSecond, int batch, double msPerBatch64) {
                     "-cp", ServerProcess.classPath(),
                     InProcessLimit.class.getName(),
                     model.toString(),
-                    Double.toString(secondsPerBatch)))
-            .redirectError(out.resolve("limit.log").toFile())
+                    Double.toString(secondsPerBatch),
+                    batches))
+            .redirectError(log.toFile())
             .start();
     Limit limit = null;
+    ImageInput input = null;
     try (BufferedReader lines =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = lines.readLine()) != null) {
         System.out.println("   " + line);
-        if (line.startsWith("LIMIT ")) {
+        if (line.startsWith("INPUT ")) {
+          input = ImageInput.parse(line.substring("INPUT ".length()));
+        } else if (line.startsWith("LIMIT ")) {
           String[] parts = line.split(" ", -1);
-          limit =
-              new Limit(
-                  Double.parseDouble(parts[1]), Integer.parseInt(parts[2]), Double.parseDouble(parts[3]));
+          Map<Integer, Double> times = new TreeMap<>();
+          for (String time : parts[3].split(",", -1)) {
+            String[] batchAndMs = time.split(":", -1);
+            times.put(Integer.parseInt(batchAndMs[0]), Double.parseDouble(batchAndMs[1]));
+          }
+          limit = new Limit(Double.parseDouble(parts[1]), Integer.parseInt(parts[2]), times, input);
         }
       }
     }
     if (process.waitFor() != 0 || limit == null) {
-      throw new IllegalStateException("in-process limit failed; see " + out.resolve("limit.log"));
+      throw new IllegalStateException("in-process limit failed; see " + log);
     }
     return limit;
   }

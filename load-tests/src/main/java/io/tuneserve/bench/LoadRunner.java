@@ -47,7 +47,7 @@ final class LoadRunner {
 
   private Sender httpSender(HttpClient client, Protocol protocol, Payloads payloads) {
     String path =
-        protocol == Protocol.TFS_JSON
+        protocol == Protocol.TFS_JSON || protocol == Protocol.TFS_JPEG
             ? "/v1/models/" + model + ":predict"
             : "/v2/models/" + model + "/infer";
     return new Sender() {
@@ -64,6 +64,7 @@ final class LoadRunner {
         var body =
             switch (protocol) {
               case TFS_JSON -> payloads.tfsJson;
+              case TFS_JPEG -> payloads.tfsJpeg();
               case OIP_JSON -> payloads.oipJson;
               default -> payloads.oipBinary;
             };

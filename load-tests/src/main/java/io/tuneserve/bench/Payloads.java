@@ -1,18 +1,24 @@
 package io.tuneserve.bench;
 
 import io.vertx.core.buffer.Buffer;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Base64;
 import java.util.Locale;
 import java.util.Random;
+import javax.imageio.ImageIO;
 
 /**
- * Request bodies for {@code images} 28x28x1 images in each protocol, built once per step so the
- * load generator spends its time sending, not encoding. Pixels are random but fixed by a seed.
+ * Request bodies for {@code images} images of the model's input in each protocol, built once per
+ * step so the load generator spends its time sending, not encoding. Pixels are random but fixed by
+ * a seed; the JPEG body carries a smooth picture (a photo-like size, not noise) as {"b64": ...}.
  */
 final class Payloads {
-  static final int PIXELS = 28 * 28;
-
+  final ImageInput input;
   final int images;
   final float[] pixels;
   final Buffer tfsJson;
@@ -21,11 +27,15 @@ final class Payloads {
   final int oipBinaryHeaderLength;
   final String socketHeader;
   final byte[] tensorBytes;
+  private Buffer tfsJpeg;
+  private final long seed;
 
-  Payloads(int images, long seed) {
+  Payloads(ImageInput input, int images, long seed) {
+    this.input = input;
     this.images = images;
+    this.seed = seed;
     Random random = new Random(seed);
-    pixels = new float[images * PIXELS];
+    pixels = new float[images * input.pixels()];
     for (int i = 0; i < pixels.length; i++) {
       pixels[i] = random.nextInt(256) / 255f;
     }
@@ -37,9 +47,9 @@ final class Payloads {
     tfsJson = Buffer.buffer("{\"instances\": " + nested() + "}");
     oipJson =
         Buffer.buffer(
-            "{\"inputs\": [{\"name\": \"images\", \"shape\": [" + images + ", 28, 28, 1],"
+            "{\"inputs\": [{\"name\": \"" + input.input() + "\", \"shape\": [" + input.dims(images) + "],"
                 + " \"datatype\": \"FP32\", \"data\": " + flat() + "}],"
-                + " \"outputs\": [{\"name\": \"probabilities\"}]}");
+                + " \"outputs\": [{\"name\": \"" + input.output() + "\"}]}");
     String binaryHeader = binaryHeader(null);
     oipBinaryHeaderLength = binaryHeader.length();
     oipBinary = Buffer.buffer(binaryHeader).appendBytes(tensorBytes);
@@ -49,24 +59,89 @@ final class Payloads {
   private String binaryHeader(String idPlaceholder) {
     return "{"
         + (idPlaceholder == null ? "" : "\"id\": \"" + idPlaceholder + "\", ")
-        + "\"inputs\": [{\"name\": \"images\", \"shape\": [" + images + ", 28, 28, 1],"
+        + "\"inputs\": [{\"name\": \"" + input.input() + "\", \"shape\": [" + input.dims(images) + "],"
         + " \"datatype\": \"FP32\", \"parameters\": {\"binary_data_size\": " + tensorBytes.length + "}}],"
-        + " \"outputs\": [{\"name\": \"probabilities\", \"parameters\": {\"binary_data\": true}}]}";
+        + " \"outputs\": [{\"name\": \"" + input.output() + "\", \"parameters\": {\"binary_data\": true}}]}";
   }
 
   String socketHeader(String id) {
     return String.format(Locale.ROOT, socketHeader, id);
   }
 
+  /** TF Serving JSON with each image as a base64 JPEG of the input's size, made on first use. */
+  synchronized Buffer tfsJpeg() {
+    if (tfsJpeg == null) {
+      StringBuilder json = new StringBuilder("{\"instances\": [");
+      for (int image = 0; image < images; image++) {
+        json.append(image == 0 ? "" : ", ").append("{\"b64\": \"");
+        json.append(Base64.getEncoder().encodeToString(jpeg(seed + image))).append("\"}");
+      }
+      tfsJpeg = Buffer.buffer(json.append("]}").toString());
+    }
+    return tfsJpeg;
+  }
+
+  /** Soft colour gradients with a few discs and slight noise, as JPEG. */
+  private byte[] jpeg(long imageSeed) {
+    Random random = new Random(imageSeed);
+    int type = input.channels() == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB;
+    BufferedImage picture = new BufferedImage(input.width(), input.height(), type);
+    double[][] discs = new double[6][];
+    for (int i = 0; i < discs.length; i++) {
+      discs[i] =
+          new double[] {
+            random.nextDouble() * input.width(), random.nextDouble() * input.height(),
+            (0.05 + random.nextDouble() * 0.2) * input.width(), random.nextInt(0xffffff)
+          };
+    }
+    for (int y = 0; y < input.height(); y++) {
+      for (int x = 0; x < input.width(); x++) {
+        int r = 255 * x / input.width();
+        int g = 255 * y / input.height();
+        int b = 128;
+        for (double[] disc : discs) {
+          if (Math.hypot(x - disc[0], y - disc[1]) < disc[2]) {
+            int colour = (int) disc[3];
+            r = colour >> 16 & 0xff;
+            g = colour >> 8 & 0xff;
+            b = colour & 0xff;
+          }
+        }
+        int noise = random.nextInt(9) - 4;
+        picture.setRGB(x, y, clamp(r + noise) << 16 | clamp(g + noise) << 8 | clamp(b + noise));
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      if (!ImageIO.write(picture, "jpeg", out)) {
+        throw new IllegalStateException("no JPEG writer");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  private static int clamp(int value) {
+    return Math.max(0, Math.min(255, value));
+  }
+
   private String nested() {
     StringBuilder json = new StringBuilder(pixels.length * 8);
+    int height = input.height();
+    int width = input.width();
+    int channels = input.channels();
     json.append('[');
     for (int image = 0; image < images; image++) {
       json.append(image == 0 ? "[" : ",[");
-      for (int y = 0; y < 28; y++) {
+      for (int y = 0; y < height; y++) {
         json.append(y == 0 ? "[" : ",[");
-        for (int x = 0; x < 28; x++) {
-          json.append(x == 0 ? "[" : ",[").append(pixels[image * PIXELS + y * 28 + x]).append(']');
+        for (int x = 0; x < width; x++) {
+          json.append(x == 0 ? "[" : ",[");
+          for (int c = 0; c < channels; c++) {
+            json.append(c == 0 ? "" : ",").append(pixels[((image * height + y) * width + x) * channels + c]);
+          }
+          json.append(']');
         }
         json.append(']');
       }

@@ -40,12 +40,12 @@ final class Peers {
                 Map.of("OMP_NUM_THREADS", "1"),
                 harness.out().resolve("peer.log"))
             .awaitReady("http://127.0.0.1:" + port + "/v1/models/fashion-convnet", Duration.ofSeconds(120))) {
-      report.notes.add(checkSameModel(harness.port(), port));
+      report.notes.add(checkSameModel(report.limit.input(), harness.port(), port));
       LoadRunner runner = new LoadRunner(vertx, "127.0.0.1", port, "fashion-convnet");
       for (int images : new int[] {1, 32}) {
         for (int concurrency : harness.quick ? new int[] {64} : new int[] {1, 64}) {
           StepResult result =
-              runner.closedLoop(PEER, Protocol.TFS_JSON, new Payloads(images, 42), concurrency, warmup, step);
+              runner.closedLoop(PEER, Protocol.TFS_JSON, new Payloads(report.limit.input(), images, 42), concurrency, warmup, step);
           Harness.print(result);
           report.peers.add(result);
         }
@@ -54,8 +54,8 @@ final class Peers {
   }
 
   /** Sends the same images to tuneserve and the peer and reports how far their answers differ. */
-  private static String checkSameModel(int tuneservePort, int peerPort) throws Exception {
-    Payloads payloads = new Payloads(4, 7);
+  private static String checkSameModel(ImageInput input, int tuneservePort, int peerPort) throws Exception {
+    Payloads payloads = new Payloads(input, 4, 7);
     ObjectMapper json = new ObjectMapper();
     JsonNode ours = json.readTree(predict(tuneservePort, payloads)).get("predictions");
     JsonNode theirs = json.readTree(predict(peerPort, payloads)).get("predictions");

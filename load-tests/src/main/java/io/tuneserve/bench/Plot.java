@@ -86,7 +86,7 @@ final class Plot {
       g.setStroke(new BasicStroke(1));
     }
     int legend = 0;
-    for (Protocol protocol : Protocol.values()) {
+    for (Protocol protocol : Protocol.TENSORS) {
       Color color = COLORS[protocol.ordinal()];
       g.setColor(color);
       g.setStroke(new BasicStroke(2));

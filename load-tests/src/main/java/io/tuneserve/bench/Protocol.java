@@ -5,7 +5,12 @@ enum Protocol {
   TFS_JSON("TF Serving JSON"),
   OIP_JSON("OIP JSON"),
   OIP_BINARY("OIP binary"),
-  WEBSOCKET("WebSocket binary");
+  WEBSOCKET("WebSocket binary"),
+  /** TF Serving JSON whose instances are {"b64": JPEG}, decoded by the server. */
+  TFS_JPEG("TF Serving JSON, b64 JPEG");
+
+  /** The protocols that carry the same float tensors (every one but the JPEG form). */
+  static final java.util.List<Protocol> TENSORS = java.util.List.of(TFS_JSON, OIP_JSON, OIP_BINARY, WEBSOCKET);
 
   final String label;
 

@@ -77,7 +77,7 @@ public final class TrainingImpact {
                 out.resolve("impact-server.log"))
             .awaitReady("http://127.0.0.1:" + port + "/v2/models/fashion-convnet/ready", Duration.ofSeconds(90))) {
       LoadRunner runner = new LoadRunner(vertx, "127.0.0.1", port, "fashion-convnet");
-      Payloads single = new Payloads(1, 42);
+      Payloads single = new Payloads(ImageInput.of(models.resolve("fashion-convnet")), 1, 42);
       StepResult idle = runner.closedLoop("idle", Protocol.OIP_BINARY, single, 16, 5, 10);
       Harness.print(idle);
 
