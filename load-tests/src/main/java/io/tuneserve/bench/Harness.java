@@ -236,5 +236,6 @@ public final class Harness implements Callable<Integer> {
         r.percentileMillis(99),
         r.maxMillis(),
         r.errors());
+    r.failures().forEach((kind, count) -> System.out.printf("    %d failed: %s%n", count, kind));
   }
 }

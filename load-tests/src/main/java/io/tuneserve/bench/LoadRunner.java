@@ -128,7 +128,7 @@ final class LoadRunner {
     }
     Histogram latency = new ConcurrentHistogram(MAX_LATENCY_MICROS, 3);
     AtomicLong requests = new AtomicLong();
-    AtomicLong errors = new AtomicLong();
+    Failures errors = new Failures();
     long start = System.nanoTime();
     long measureFrom = start + (long) (warmupSeconds * 1e9);
     long end = measureFrom + (long) (seconds * 1e9);
@@ -143,7 +143,8 @@ final class LoadRunner {
     }
     senders.forEach(Sender::close);
     client.close();
-    return new StepResult(target, protocol, payloads.images, concurrency, 0, requests.get(), errors.get(), seconds, latency);
+    return new StepResult(
+        target, protocol, payloads.images, concurrency, 0, requests.get(), errors.total(), seconds, latency, errors.counts());
   }
 
   private void loop(
@@ -152,7 +153,7 @@ final class LoadRunner {
       long end,
       Histogram latency,
       AtomicLong requests,
-      AtomicLong errors,
+      Failures errors,
       CompletableFuture<Void> done) {
     long sent = System.nanoTime();
     if (sent >= end) {
@@ -169,7 +170,7 @@ final class LoadRunner {
                   requests.incrementAndGet();
                   latency.recordValue(Math.min(MAX_LATENCY_MICROS, (now - sent) / 1000));
                 } else {
-                  errors.incrementAndGet();
+                  errors.add(result.cause());
                 }
               }
               loop(sender, measureFrom, end, latency, requests, errors, done);
@@ -186,7 +187,7 @@ final class LoadRunner {
     Sender sender = httpSender(client, protocol, payloads);
     Histogram latency = new ConcurrentHistogram(MAX_LATENCY_MICROS, 3);
     AtomicLong requests = new AtomicLong();
-    AtomicLong errors = new AtomicLong();
+    Failures errors = new Failures();
     AtomicLong outstanding = new AtomicLong();
     long total = (long) (rate * seconds);
     long start = System.nanoTime();
@@ -201,7 +202,7 @@ final class LoadRunner {
             long intended = start + (long) (issued[0] / rate * 1e9);
             issued[0]++;
             if (outstanding.get() > connections * 64L) {
-              errors.incrementAndGet();
+              errors.add("not sent: " + connections * 64L + " requests already outstanding");
               continue;
             }
             outstanding.incrementAndGet();
@@ -215,7 +216,7 @@ final class LoadRunner {
                         latency.recordValue(
                             Math.min(MAX_LATENCY_MICROS, (System.nanoTime() - intended) / 1000));
                       } else {
-                        errors.incrementAndGet();
+                        errors.add(result.cause());
                       }
                     });
           }
@@ -230,7 +231,11 @@ final class LoadRunner {
       Thread.sleep(10);
     }
     client.close();
-    return new StepResult(target, protocol, payloads.images, 0, rate, requests.get(), errors.get() + outstanding.get(), seconds, latency);
+    for (long i = outstanding.get(); i > 0; i--) {
+      errors.add("no answer 30 s after the step");
+    }
+    return new StepResult(
+        target, protocol, payloads.images, 0, rate, requests.get(), errors.total(), seconds, latency, errors.counts());
   }
 
   int port() {

@@ -223,6 +223,9 @@ final class Report {
     for (String note : notes) {
       md.append("\n").append(note).append("\n");
     }
+    if (soak != null && !soak.failureNote().isEmpty()) {
+      md.append("\n").append(soak.failureNote());
+    }
     return md.toString();
   }
 

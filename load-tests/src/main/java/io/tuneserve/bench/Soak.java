@@ -8,6 +8,8 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,13 +18,28 @@ final class Soak {
   private Soak() {}
 
   /** RSS and heap samples after warm-up, and the drift between the first and last third. */
-  record Result(double minutes, List<long[]> samples, double rssDrift, double heapDrift, long requests, long errors) {
+  record Result(
+      double minutes,
+      List<long[]> samples,
+      double rssDrift,
+      double heapDrift,
+      long requests,
+      long errors,
+      Map<String, Long> failures) {
     String markdownRow() {
       return String.format(
           Locale.ROOT,
           "| RSS drift over a %.0f-minute soak after warm-up (heap drift %.1f%%; %d requests) | %.1f%%, %d failed | within +-10%%, none failed | %s |%n",
           minutes, heapDrift * 100, requests, rssDrift * 100, errors,
           Math.abs(rssDrift) <= 0.10 && errors == 0 ? "yes" : "**no**");
+    }
+
+    /** What the failed requests were, one line per kind, or empty when none failed. */
+    String failureNote() {
+      StringBuilder note = new StringBuilder();
+      failures.forEach(
+          (kind, count) -> note.append(String.format(Locale.ROOT, "- %d x %s%n", count, kind)));
+      return note.isEmpty() ? "" : "Failed soak requests by kind:\n\n" + note;
     }
   }
 
@@ -32,12 +49,14 @@ final class Soak {
     HttpClient http = HttpClient.newHttpClient();
     long requests = 0;
     long errors = 0;
+    Map<String, Long> failures = new TreeMap<>();
     int periods = (int) Math.max(6, minutes * 6);
     double periodSeconds = minutes * 60 / periods;
     for (int i = 0; i < periods; i++) {
       StepResult step = runner.openLoop("soak", Protocol.OIP_BINARY, payloads, rate, periodSeconds, 64);
       requests += step.requests();
       errors += step.errors();
+      step.failures().forEach((kind, count) -> failures.merge(kind, count, Long::sum));
       long rss = server.rssBytes();
       long heap = heapUsed(http, runner);
       samples.add(new long[] {i, rss, heap});
@@ -46,7 +65,7 @@ final class Soak {
     int third = samples.size() / 3;
     double rssDrift = drift(samples, 1, third);
     double heapDrift = drift(samples, 2, third);
-    return new Result(minutes, samples, rssDrift, heapDrift, requests, errors);
+    return new Result(minutes, samples, rssDrift, heapDrift, requests, errors, failures);
   }
 
   private static double drift(List<long[]> samples, int column, int third) {

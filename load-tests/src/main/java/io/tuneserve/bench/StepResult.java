@@ -1,5 +1,6 @@
 package io.tuneserve.bench;
 
+import java.util.Map;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -7,6 +8,7 @@ import org.HdrHistogram.Histogram;
  *
  * @param concurrency requests kept in flight (closed loop), or 0 for an open-loop step
  * @param rate requests per second offered (open loop), or 0
+ * @param failures failed requests by what went wrong
  */
 record StepResult(
     String target,
@@ -17,7 +19,8 @@ record StepResult(
     long requests,
     long errors,
     double seconds,
-    Histogram latencyMicros) {
+    Histogram latencyMicros,
+    Map<String, Long> failures) {
 
   double requestsPerSecond() {
     return requests / seconds;
