@@ -4,7 +4,6 @@ import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.repository.ModelSettingsFile;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * The image input and the output a benchmark uses, as the model's {@code model.yaml} declares them
@@ -33,17 +32,6 @@ record ImageInput(String input, int height, int width, int channels, String outp
 
   String dims(int images) {
     return images + ", " + height + ", " + width + ", " + channels;
-  }
-
-  /** One line that {@link #parse} reads back (the limit's JVM tells the harness what it ran). */
-  String line() {
-    return String.format(Locale.ROOT, "%s %d %d %d %s", input, height, width, channels, output);
-  }
-
-  static ImageInput parse(String line) {
-    String[] parts = line.trim().split(" ", -1);
-    return new ImageInput(
-        parts[0], Integer.parseInt(parts[1]), Integer.parseInt(parts[2]), Integer.parseInt(parts[3]), parts[4]);
   }
 
   String describe() {

@@ -14,9 +14,8 @@ import java.util.Set;
 /**
  * The model's own throughput through TensorFlow Java with no HTTP: the ceiling the server is
  * measured against. Run it on the same cores as the server (taskset). Arguments: the SavedModel
- * directory, seconds per batch size, and the batch sizes (comma-separated). Prints {@code INPUT
- * <image input>}, one line per batch size, and a last line {@code LIMIT <images/s> <best batch>
- * <batch>:<ms per run>,...}.
+ * directory, seconds per batch size, and the batch sizes (comma-separated). Prints one line per
+ * batch size and a last line {@code LIMIT <images/s> <best batch> <batch>:<ms per run>,...}.
  */
 public final class InProcessLimit {
   private InProcessLimit() {}
@@ -30,7 +29,6 @@ public final class InProcessLimit {
     double[] msPerRun = new double[batches.length];
     try (LoadedModel loaded = new TfModelLoader(TfRuntimeOptions.defaults()).load(model)) {
       ImageInput input = ImageInput.of(model.toAbsolutePath().getParent());
-      System.out.println("INPUT " + input.line());
       for (int b = 0; b < batches.length; b++) {
         int batch = batches[b];
         Payloads payloads = new Payloads(input, batch, batch);

@@ -38,15 +38,13 @@ record Limit(double imagesPerSecond, int batch, Map<Integer, Double> msPerRun, I
             .redirectError(log.toFile())
             .start();
     Limit limit = null;
-    ImageInput input = null;
+    ImageInput input = ImageInput.of(model.toAbsolutePath().getParent());
     try (BufferedReader lines =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = lines.readLine()) != null) {
         System.out.println("   " + line);
-        if (line.startsWith("INPUT ")) {
-          input = ImageInput.parse(line.substring("INPUT ".length()));
-        } else if (line.startsWith("LIMIT ")) {
+        if (line.startsWith("LIMIT ")) {
           String[] parts = line.split(" ", -1);
           Map<Integer, Double> times = new TreeMap<>();
           for (String time : parts[3].split(",", -1)) {

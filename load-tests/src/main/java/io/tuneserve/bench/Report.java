@@ -64,6 +64,10 @@ final class Report {
   }
 
   double efficiency(StepResult result) {
+    return efficiency(result, limit);
+  }
+
+  private static double efficiency(StepResult result, Limit limit) {
     return result.imagesPerSecond() / limit.imagesPerSecond();
   }
 
@@ -199,7 +203,7 @@ final class Report {
       md.append(
           target(
               "compute-bound model, 1 image, c=" + r.concurrency() + ", " + r.protocol().label + " (÷ its limit)",
-              r.imagesPerSecond() / computeLimit.imagesPerSecond(),
+              efficiency(r, computeLimit),
               r.protocol() == Protocol.TFS_JPEG ? 0.80 : 0.90));
     }
     for (StepResult peer : peers) {
@@ -285,7 +289,7 @@ final class Report {
         Locale.ROOT,
         "| %s | %s | %d | %d | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %d |%n",
         r.target(), r.protocol().label, r.imagesPerRequest(), r.concurrency(), r.requestsPerSecond(),
-        r.imagesPerSecond(), r.imagesPerSecond() / limit.imagesPerSecond(), r.percentileMillis(50), r.percentileMillis(90),
+        r.imagesPerSecond(), efficiency(r, limit), r.percentileMillis(50), r.percentileMillis(90),
         r.percentileMillis(99), r.maxMillis(), r.errors());
   }
 
