@@ -3,7 +3,7 @@
 'use strict';
 
 const $ = (id) => document.getElementById(id);
-const state = { registry: null, metrics: new Map(), lastScrape: null };
+const state = { registry: null, registryText: null, metrics: new Map(), lastScrape: null };
 
 function token() {
   return $('token').value.trim();
@@ -96,9 +96,16 @@ function size(bytes) {
 
 async function refreshModels() {
   try {
-    state.registry = await call('/v2/registry');
-    renderModels(state.registry);
+    const registry = await call('/v2/registry');
+    const text = JSON.stringify(registry);
+    state.registry = registry;
+    // Re-rendered only when something changed, so an open menu or a selection survives the poll.
+    if (text !== state.registryText) {
+      state.registryText = text;
+      renderModels(registry);
+    }
   } catch (e) {
+    state.registryText = null;
     $('models').replaceChildren(element('p', { class: 'error' }, 'Cannot read the registry: ' + e.message));
   }
 }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -89,6 +90,16 @@ class ConsoleBrowserTest {
     }
   }
 
+  /**
+   * The text of the element the selector finds, read again if the page re-rendered it between
+   * finding and reading (the model list is redrawn when the registry changes).
+   */
+  private static String textOf(String css) {
+    return new WebDriverWait(browser, Duration.ofSeconds(10))
+        .ignoring(StaleElementReferenceException.class)
+        .until(b -> b.findElement(By.cssSelector(css)).getText());
+  }
+
   private static String pageState() {
     StringBuilder state = new StringBuilder();
     try {
@@ -123,8 +134,8 @@ class ConsoleBrowserTest {
     browser.get("http://127.0.0.1:" + server.port() + "/");
     assertThat(browser.getCurrentUrl()).endsWith("/console/");
     awaitText("models", "fashion-convnet", 20);
-    assertThat(browser.findElement(By.cssSelector("#models .node.AVAILABLE")).isDisplayed())
-        .isTrue();
+    assertThat(textOf("#models [data-model='fashion-convnet']")).contains("v1");
+    assertThat(browser.findElements(By.cssSelector("#models .node.AVAILABLE"))).isNotEmpty();
 
     // A file dropped on the drop zone (a synthetic drop event carrying a real PNG).
     String sneaker =
@@ -138,8 +149,7 @@ class ConsoleBrowserTest {
                 + ".dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true}));",
             sneaker);
     awaitText("classify-result", "Sneaker", 20);
-    assertThat(browser.findElement(By.cssSelector("#classify-result .bar .label")).getText())
-        .isEqualTo("Sneaker");
+    assertThat(textOf("#classify-result .bar .label")).isEqualTo("Sneaker");
 
     // A file chosen with the file input.
     browser.findElement(By.id("classify-file")).sendKeys(IMAGES.resolve("trouser.png").toString());
@@ -175,16 +185,20 @@ class ConsoleBrowserTest {
         .as("epochs plotted from the event stream")
         .isGreaterThanOrEqualTo(1);
     awaitText("models", "console-shoes", 20);
-    assertThat(
-            browser.findElement(By.cssSelector("[data-model='console-shoes'] .lineage")).getText())
+    assertThat(textOf("[data-model='console-shoes'] .lineage"))
         .contains("fashion-convnet v1")
         .contains("feature_extractor");
 
-    new Select(browser.findElement(By.id("classify-model"))).selectByValue("console-shoes/1");
+    new WebDriverWait(browser, Duration.ofSeconds(10))
+        .ignoring(StaleElementReferenceException.class)
+        .until(
+            b -> {
+              new Select(b.findElement(By.id("classify-model"))).selectByValue("console-shoes/1");
+              return true;
+            });
     browser.findElement(By.id("classify-file")).sendKeys(IMAGES.resolve("sneaker.png").toString());
     awaitText("classify-result", "console-shoes v1", 20);
-    assertThat(browser.findElement(By.cssSelector("#classify-result .bar .label")).getText())
-        .isEqualTo("footwear");
+    assertThat(textOf("#classify-result .bar .label")).isEqualTo("footwear");
   }
 
   private static String files(String... names) {
