@@ -2,6 +2,7 @@ package io.tuneserve.batching;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -13,11 +14,18 @@ import java.util.logging.Logger;
  * One pool of threads serving many batch queues. {@link #schedule} never blocks: it answers false
  * when the queue is full. A thread takes a batch from any queue that is ready (full, or its oldest
  * task's delay passed), otherwise waits until the nearest deadline or a new task.
+ *
+ * <p>The threads hear of new tasks through a wake-up executor. A thread that reads many requests in
+ * one go (an event loop handling a burst of I/O) defers the wake-up until it has queued them all:
+ * on a shared core, a batch thread woken by the first request would otherwise take the CPU and run
+ * a batch of one while the rest wait unread.
  */
 public final class BatchScheduler implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(BatchScheduler.class.getName());
 
   private final Clock clock;
+  private final Executor wakeups;
+  private final ThreadLocal<boolean[]> wakePending = ThreadLocal.withInitial(() -> new boolean[1]);
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final List<BatchQueue<?>> queues = new ArrayList<>();
@@ -25,8 +33,19 @@ public final class BatchScheduler implements AutoCloseable {
   private int nextQueue;
   private boolean stopped;
 
+  /** A scheduler whose threads are woken at once by every new task. */
   public BatchScheduler(String name, int threadCount, Clock clock) {
+    this(name, threadCount, clock, Runnable::run);
+  }
+
+  /**
+   * @param wakeups runs the wake-up of the threads after a task is queued: at once, or later on the
+   *     calling thread once it has finished its current work; one wake-up per caller is pending at
+   *     a time, covering every task that caller queues meanwhile
+   */
+  public BatchScheduler(String name, int threadCount, Clock clock, Executor wakeups) {
     this.clock = clock;
+    this.wakeups = wakeups;
     for (int i = 0; i < threadCount; i++) {
       Thread thread = new Thread(this::work, name + "-" + i);
       thread.setDaemon(true);
@@ -66,8 +85,25 @@ public final class BatchScheduler implements AutoCloseable {
       if (stopped || !queue.offer(task, clock.nanoTime())) {
         return false;
       }
+    } finally {
+      lock.unlock();
+    }
+    boolean[] pending = wakePending.get();
+    if (!pending[0]) {
+      pending[0] = true;
+      wakeups.execute(
+          () -> {
+            pending[0] = false;
+            signalOne();
+          });
+    }
+    return true;
+  }
+
+  private void signalOne() {
+    lock.lock();
+    try {
       changed.signal();
-      return true;
     } finally {
       lock.unlock();
     }
@@ -110,7 +146,8 @@ public final class BatchScheduler implements AutoCloseable {
           if (queue.isReady(now)) {
             nextQueue = (nextQueue + i + 1) % count;
             Runnable batch = take(queue);
-            if (queue.queuedTasks() > 0) {
+            if (anyQueued()) {
+              // Tasks a single deferred wake-up covered may fill more than this batch.
               changed.signal();
             }
             return batch;
@@ -130,6 +167,15 @@ public final class BatchScheduler implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  private boolean anyQueued() {
+    for (BatchQueue<?> queue : queues) {
+      if (queue.queuedTasks() > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static <T extends BatchTask> Runnable take(BatchQueue<T> queue) {

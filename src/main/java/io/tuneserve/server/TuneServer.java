@@ -82,7 +82,8 @@ public final class TuneServer implements AutoCloseable {
     int cores = Runtime.getRuntime().availableProcessors();
     ServerConfig.Batching batching = config.batching();
     int workers = batching.threads() > 0 ? batching.threads() : cores;
-    this.scheduler = new BatchScheduler("tuneserve-batch", workers, Clock.SYSTEM);
+    this.scheduler =
+        new BatchScheduler("tuneserve-batch", workers, Clock.SYSTEM, new AfterEventLoopBurst());
     this.unbatched =
         new ThreadPoolExecutor(
             workers,

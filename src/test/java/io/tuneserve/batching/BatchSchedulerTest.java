@@ -74,6 +74,44 @@ class BatchSchedulerTest {
   }
 
   @Test
+  void tasksQueuedBeforeADeferredWakeUpRunsFormOneBatch() throws Exception {
+    java.util.Queue<Runnable> wakeups = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    try (BatchScheduler deferred = new BatchScheduler("test-burst", 1, clock, wakeups::add)) {
+      BatchQueue<Rows> queue =
+          deferred.addQueue(
+              new BatchingOptions(8, Duration.ZERO, 100),
+              batch -> batches.add(batch.stream().map(Rows::id).toList()));
+      deferred.schedule(queue, new Rows(0, 1));
+      assertThat(wakeups).as("one wake-up pending for the first task").hasSize(1);
+      wakeups.poll().run();
+      awaitCount(batches, 1);
+      awaitWaiting("test-burst-0");
+      // A burst: three tasks queued by one caller share one wake-up, and nothing runs before it.
+      for (int i = 1; i <= 3; i++) {
+        deferred.schedule(queue, new Rows(i, 1));
+      }
+      assertThat(wakeups).hasSize(1);
+      assertThat(batches).containsExactly(List.of(0));
+      wakeups.poll().run();
+      awaitCount(batches, 2);
+      assertThat(batches).containsExactly(List.of(0), List.of(1, 2, 3));
+    }
+  }
+
+  private static void awaitWaiting(String threadName) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      for (Thread thread : Thread.getAllStackTraces().keySet()) {
+        if (thread.getName().equals(threadName) && thread.getState() == Thread.State.WAITING) {
+          return;
+        }
+      }
+      Thread.sleep(5);
+    }
+    throw new AssertionError(threadName + " never waited for work");
+  }
+
+  @Test
   void runsAPartialBatchOnlyOnceTheDelayHasPassed() throws Exception {
     BatchQueue<Rows> queue =
         scheduler.addQueue(
