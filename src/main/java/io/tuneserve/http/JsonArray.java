@@ -1,14 +1,11 @@
 package io.tuneserve.http;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.tuneserve.model.DType;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.TensorData;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -17,13 +14,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A JSON array read straight from the parser into a tensor-shaped block: numbers in one flat array,
- * anything else (strings, {@code {"b64": ...}} objects, named rows) kept as tree nodes at their
- * flat index. Numeric arrays, the bulk of inference traffic, never become a tree.
+ * A JSON array read straight from the request bytes into a tensor-shaped block: numbers in one flat
+ * array, anything else (strings, {@code {"b64": ...}} objects, named rows) kept as tree nodes at
+ * their flat index. Numeric arrays, the bulk of inference traffic, never become a tree.
  */
 final class JsonArray {
-  private static final long EXACT_DOUBLE_LIMIT = 1L << 53;
-
   private final List<Long> shape = new ArrayList<>();
   private int rank = -1;
   private double[] numbers = new double[64];
@@ -34,17 +29,21 @@ final class JsonArray {
 
   private JsonArray() {}
 
-  /** Reads the array at the parser's current START_ARRAY token, through its END_ARRAY. */
-  static JsonArray read(JsonParser parser, String field) throws IOException {
+  /** Reads the array at the cursor, through its closing bracket. */
+  static JsonArray read(JsonCursor in, String field) {
     JsonArray array = new JsonArray();
-    array.readArray(parser, 0, field);
+    in.expect('[');
+    array.readArray(in, 0, field);
     if (array.rank < 0) {
       array.rank = array.shape.size();
     }
     return array;
   }
 
-  private void readArray(JsonParser parser, int depth, String field) throws IOException {
+  private void readArray(JsonCursor in, int depth, String field) {
+    if (depth >= JsonCursor.MAX_NESTING_DEPTH) {
+      throw in.syntax("'" + field + "' is nested deeper than " + JsonCursor.MAX_NESTING_DEPTH);
+    }
     long size = 0;
     int shapeIndex = depth;
     if (rank >= 0 && depth >= rank) {
@@ -54,21 +53,39 @@ final class JsonArray {
     if (firstAtDepth) {
       shape.add(-1L);
     }
-    JsonToken token;
-    while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
-      if (token == null) {
-        throw ServingException.invalid(
-            "JSON Parse error: unexpected end of input in '" + field + "'");
-      }
-      size++;
-      if (token == JsonToken.START_ARRAY) {
-        readArray(parser, depth + 1, field);
-      } else {
-        leafAt(depth + 1, field);
-        if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
-          addNumber(parser, token);
+    if (in.peek() == ']') {
+      in.skip();
+    } else {
+      while (true) {
+        size++;
+        int next = in.peek();
+        if (next < 0) {
+          throw ServingException.invalid(
+              "JSON Parse error: unexpected end of input in '" + field + "'");
+        }
+        if (next == '[') {
+          in.skip();
+          readArray(in, depth + 1, field);
         } else {
-          addOther(parser.readValueAsTree());
+          leafAt(depth + 1, field);
+          if (JsonCursor.startsNumber(next)) {
+            in.number();
+            addNumber(in);
+          } else {
+            addOther(in.jackson());
+          }
+        }
+        int after = in.peek();
+        if (after == ',') {
+          in.skip();
+        } else if (after == ']') {
+          in.skip();
+          break;
+        } else if (after < 0) {
+          throw ServingException.invalid(
+              "JSON Parse error: unexpected end of input in '" + field + "'");
+        } else {
+          throw in.syntax("expected ',' or ']' in '" + field + "'");
         }
       }
     }
@@ -99,27 +116,23 @@ final class JsonArray {
             + " must have the same length and hold values at the same depth)");
   }
 
-  private void addNumber(JsonParser parser, JsonToken token) throws IOException {
+  private void addNumber(JsonCursor in) {
+    if (in.numberBig != null) {
+      addOther(JsonNodeFactory.instance.numberNode(in.numberBig));
+      return;
+    }
     if (count == numbers.length) {
       numbers = Arrays.copyOf(numbers, count * 2);
     }
-    if (token == JsonToken.VALUE_NUMBER_FLOAT) {
+    if (in.numberFractional) {
       fractional.set(count);
-      numbers[count++] = parser.getDoubleValue();
-      return;
-    }
-    if (parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-      addOther(JsonNodeFactory.instance.numberNode(parser.getBigIntegerValue()));
-      return;
-    }
-    long value = parser.getLongValue();
-    if (Math.abs(value) >= EXACT_DOUBLE_LIMIT) {
+    } else if (in.numberExactLong != 0) {
       if (exactLongs == null) {
         exactLongs = new HashMap<>();
       }
-      exactLongs.put(count, value);
+      exactLongs.put(count, in.numberExactLong);
     }
-    numbers[count++] = value;
+    numbers[count++] = in.numberValue;
   }
 
   private void addOther(JsonNode node) {

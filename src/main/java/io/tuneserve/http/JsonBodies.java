@@ -46,11 +46,33 @@ final class JsonBodies {
   /**
    * The body as a JSON object, the arrays at {@code streamed} paths read as {@link JsonArray}s. A
    * path is a list of field names, {@code *} standing for any element of an array or any field.
+   * Along those paths the body is read byte by byte (objects, arrays, numbers); everything else is
+   * read by Jackson, one value at a time.
    */
   static JsonNode parseObject(byte[] bytes, int offset, int length, Set<String> streamed) {
     if (length == 0) {
       throw ServingException.invalid("JSON Parse error: The document is empty");
     }
+    if (streamed.isEmpty()) {
+      return parseTree(bytes, offset, length);
+    }
+    JsonCursor in = new JsonCursor(MAPPER, bytes, offset, length);
+    int first = in.peek();
+    if (first < 0) {
+      throw ServingException.invalid("JSON Parse error: The document is empty");
+    }
+    if (first != '{') {
+      in.jackson();
+      throw ServingException.invalid("JSON Parse error: the request must be a JSON object");
+    }
+    JsonNode root = read(in, new StreamedPaths(streamed), 0);
+    if (!in.atEnd()) {
+      throw ServingException.invalid("JSON Parse error: unexpected content after the object");
+    }
+    return root;
+  }
+
+  private static JsonNode parseTree(byte[] bytes, int offset, int length) {
     try (JsonParser parser = MAPPER.createParser(bytes, offset, length)) {
       JsonToken first = parser.nextToken();
       if (first == null) {
@@ -59,7 +81,7 @@ final class JsonBodies {
       if (first != JsonToken.START_OBJECT) {
         throw ServingException.invalid("JSON Parse error: the request must be a JSON object");
       }
-      JsonNode root = read(parser, new StreamedPaths(streamed), 0);
+      JsonNode root = parser.readValueAsTree();
       if (parser.nextToken() != null) {
         throw ServingException.invalid("JSON Parse error: unexpected content after the object");
       }
@@ -115,34 +137,56 @@ final class JsonBodies {
     }
   }
 
-  private static JsonNode read(JsonParser parser, StreamedPaths paths, int depth)
-      throws IOException {
-    JsonToken token = parser.currentToken();
-    if (token == JsonToken.START_ARRAY && paths.matches(depth, false)) {
-      return new POJONode(JsonArray.read(parser, paths.last(depth)));
+  private static JsonNode read(JsonCursor in, StreamedPaths paths, int depth) {
+    int next = in.peek();
+    if (next == '[' && paths.matches(depth, false)) {
+      return new POJONode(JsonArray.read(in, paths.last(depth)));
     }
-    if (!paths.matches(depth, true)) {
-      return parser.readValueAsTree();
+    if (!paths.matches(depth, true) || (next != '{' && next != '[')) {
+      return in.jackson();
     }
-    if (token == JsonToken.START_OBJECT) {
+    in.skip();
+    if (next == '{') {
       ObjectNode object = JsonNodeFactory.instance.objectNode();
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
-        String name = parser.currentName();
-        parser.nextToken();
-        paths.set(depth, name);
-        object.set(name, read(parser, paths, depth + 1));
+      if (in.peek() == '}') {
+        in.skip();
+        return object;
       }
+      do {
+        String name = in.name();
+        in.expect(':');
+        paths.set(depth, name);
+        if (object.replace(name, read(in, paths, depth + 1)) != null) {
+          throw ServingException.invalid(
+              "JSON Parse error: Invalid value: Duplicate field '" + name + "'");
+        }
+      } while (commaOr(in, '}'));
       return object;
     }
-    if (token == JsonToken.START_ARRAY) {
-      ArrayNode array = JsonNodeFactory.instance.arrayNode();
-      while (parser.nextToken() != JsonToken.END_ARRAY) {
-        paths.set(depth, "*");
-        array.add(read(parser, paths, depth + 1));
-      }
+    ArrayNode array = JsonNodeFactory.instance.arrayNode();
+    if (in.peek() == ']') {
+      in.skip();
       return array;
     }
-    return parser.readValueAsTree();
+    do {
+      paths.set(depth, "*");
+      array.add(read(in, paths, depth + 1));
+    } while (commaOr(in, ']'));
+    return array;
+  }
+
+  /** True after a comma (another member follows), false after the closing bracket. */
+  private static boolean commaOr(JsonCursor in, char close) {
+    int next = in.peek();
+    if (next == ',') {
+      in.skip();
+      return true;
+    }
+    if (next == close) {
+      in.skip();
+      return false;
+    }
+    throw in.syntax("expected ',' or '" + close + "'");
   }
 
   /** The array a streamed path was read into, or null when the value there is something else. */
