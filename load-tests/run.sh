@@ -7,5 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source load-tests/classpath.sh
-exec taskset -c "$CLIENT_CORES" java -Dvertx.disableDnsResolver=true -cp "$BENCH_CP" \
+mkdir -p load-tests/results
+exec taskset -c "$CLIENT_CORES" java -Dvertx.disableDnsResolver=true \
+  -Xlog:gc:file=load-tests/results/load-generator-gc.log -cp "$BENCH_CP" \
   io.tuneserve.bench.Harness --server-cores 0 "$@"

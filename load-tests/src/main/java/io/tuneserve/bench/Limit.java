@@ -23,6 +23,28 @@ record Limit(double imagesPerSecond, int batch, Map<Integer, Double> msPerRun, I
     return msPerRun.getOrDefault(size, Double.NaN);
   }
 
+  /**
+   * The mean of two measurements of one model with the same batch sizes, taken before and after the
+   * server's steps: on a machine whose speed moves within minutes, the steps' ratios are taken
+   * against what the machine did around them, not at one moment before.
+   */
+  static Limit mean(Limit before, Limit after) {
+    Map<Integer, Double> times = new TreeMap<>();
+    double best = 0;
+    int bestBatch = before.batch();
+    for (Map.Entry<Integer, Double> entry : before.msPerRun().entrySet()) {
+      Double other = after.msPerRun().get(entry.getKey());
+      double ms = other == null ? entry.getValue() : (entry.getValue() + other) / 2;
+      times.put(entry.getKey(), ms);
+      double imagesPerSecond = entry.getKey() * 1000 / ms;
+      if (imagesPerSecond > best) {
+        best = imagesPerSecond;
+        bestBatch = entry.getKey();
+      }
+    }
+    return new Limit((before.imagesPerSecond() + after.imagesPerSecond()) / 2, bestBatch, times, before.input());
+  }
+
   static Limit measure(String cores, Path model, double secondsPerBatch, String batches, Path log)
       throws IOException, InterruptedException {
     Process process =

@@ -9,7 +9,11 @@ final class Report {
   final String date;
   final String serverCores;
   final boolean quick;
+  /** The mean of {@link #limitBefore} and {@link #limitAfter}, which ratios divide by. */
   Limit limit;
+
+  Limit limitBefore;
+  Limit limitAfter;
   final List<StepResult> steps = new ArrayList<>();
   final List<StepResult> openLoop = new ArrayList<>();
   final List<StepResult> unbatched = new ArrayList<>();
@@ -24,6 +28,9 @@ final class Report {
 
   /** The compute-bound model's limit and its steps (1 image, c={@link #COMPUTE_CONCURRENCY}). */
   Limit computeLimit;
+
+  Limit computeLimitBefore;
+  Limit computeLimitAfter;
 
   final List<StepResult> computeSteps = new ArrayList<>();
   static final int COMPUTE_CONCURRENCY = 16;
@@ -78,9 +85,11 @@ final class Report {
         String.format(
             Locale.ROOT,
             "Server and in-process limit pinned to cores %s, load generator to the others; model"
-                + " %s (%s FP32). In-process limit: **%.0f images/s** (TensorFlow Java,"
-                + " best batch %d; a batch of 1 takes %.3f ms, a full batch of %d %.2f ms).%n%n",
-            serverCores, model, limit.input().describe(), limit.imagesPerSecond(), limit.batch(),
+                + " %s (%s FP32). In-process limit: **%.0f images/s**, the mean of %.0f measured"
+                + " before the server's steps and %.0f after them (TensorFlow Java, best batch %d; a"
+                + " batch of 1 takes %.3f ms, a full batch of %d %.2f ms).%n%n",
+            serverCores, model, limit.input().describe(), limit.imagesPerSecond(),
+            limitBefore.imagesPerSecond(), limitAfter.imagesPerSecond(), limit.batch(),
             limit.msPerBatch(1), FULL_BATCH, fullBatchMs()));
     md.append("Machine: ").append(cpu()).append("\n\n");
     md.append(TABLE_HEAD);
@@ -128,9 +137,10 @@ final class Report {
           String.format(
               Locale.ROOT,
               "%nCompute-bound model: the zoo's MobileNetV2-shaped ConvNet (%s, random weights), its own"
-                  + " in-process limit **%.1f images/s** (best batch %d; a batch of 1 takes %.1f ms), 1 image"
-                  + " per request:%n%n",
-              computeLimit.input().describe(), computeLimit.imagesPerSecond(), computeLimit.batch(),
+                  + " in-process limit **%.1f images/s**, the mean of %.1f before its server's steps and"
+                  + " %.1f after them (best batch %d; a batch of 1 takes %.1f ms), 1 image per request:%n%n",
+              computeLimit.input().describe(), computeLimit.imagesPerSecond(),
+              computeLimitBefore.imagesPerSecond(), computeLimitAfter.imagesPerSecond(), computeLimit.batch(),
               computeLimit.msPerBatch(1)));
       md.append(TABLE_HEAD);
       for (StepResult r : computeSteps) {
