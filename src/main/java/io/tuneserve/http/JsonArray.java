@@ -72,7 +72,7 @@ final class JsonArray {
             in.number();
             addNumber(in);
           } else {
-            addOther(in.jackson());
+            addOther(in.value());
           }
         }
         int after = in.peek();

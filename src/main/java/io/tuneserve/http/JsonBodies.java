@@ -62,7 +62,7 @@ final class JsonBodies {
       throw ServingException.invalid("JSON Parse error: The document is empty");
     }
     if (first != '{') {
-      in.jackson();
+      in.value();
       throw ServingException.invalid("JSON Parse error: the request must be a JSON object");
     }
     JsonNode root = read(in, new StreamedPaths(streamed), 0);
@@ -143,7 +143,7 @@ final class JsonBodies {
       return new POJONode(JsonArray.read(in, paths.last(depth)));
     }
     if (!paths.matches(depth, true) || (next != '{' && next != '[')) {
-      return in.jackson();
+      return in.value();
     }
     in.skip();
     if (next == '{') {

@@ -6,6 +6,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BigIntegerNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.tuneserve.model.ServingException;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -218,15 +227,98 @@ final class JsonCursor {
     return b >= '0' && b <= '9';
   }
 
-  /** The value at this position (any JSON value), read by Jackson. */
-  JsonNode jackson() {
-    peek();
-    if (pos < end && startsNumber(bytes[pos])) {
+  /**
+   * The value at this position (any JSON value): plain strings, literals, numbers and flat arrays
+   * of numbers read here, anything else by Jackson.
+   */
+  JsonNode value() {
+    int next = peek();
+    if (startsNumber(next)) {
       // A number alone is not delimited for Jackson's root-level reading; its span is ours.
-      int from = pos;
       number();
-      return parse(bytes, from, pos - from);
+      return numberNode();
     }
+    JsonNode simple =
+        switch (next) {
+          case '"' -> plainString();
+          case 't' -> literal("true", BooleanNode.TRUE);
+          case 'f' -> literal("false", BooleanNode.FALSE);
+          case 'n' -> literal("null", NullNode.instance);
+          case '[' -> numberList();
+          default -> null;
+        };
+    return simple != null ? simple : jackson();
+  }
+
+  /** A string with no escapes and only ASCII text, or null (the position unchanged). */
+  private JsonNode plainString() {
+    for (int i = pos + 1; i < end; i++) {
+      byte b = bytes[i];
+      if (b == '"') {
+        String text = new String(bytes, pos + 1, i - pos - 1, StandardCharsets.US_ASCII);
+        pos = i + 1;
+        return TextNode.valueOf(text);
+      }
+      if (b == '\\' || b < 0x20) {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  private JsonNode literal(String word, JsonNode node) {
+    int after = pos + word.length();
+    if (after > end || (after < end && Character.isLetterOrDigit(bytes[after]))) {
+      return null;
+    }
+    for (int i = 0; i < word.length(); i++) {
+      if (bytes[pos + i] != word.charAt(i)) {
+        return null;
+      }
+    }
+    pos = after;
+    return node;
+  }
+
+  /** An array holding only numbers, such as a shape, or null (the position unchanged). */
+  private JsonNode numberList() {
+    int from = pos;
+    ArrayNode list = JsonNodeFactory.instance.arrayNode();
+    pos++;
+    if (peek() == ']') {
+      pos++;
+      return list;
+    }
+    while (startsNumber(peek())) {
+      number();
+      list.add(numberNode());
+      int next = peek();
+      pos++;
+      if (next == ']') {
+        return list;
+      }
+      if (next != ',') {
+        break;
+      }
+    }
+    pos = from;
+    return null;
+  }
+
+  /** The number {@link #number} read last, as the node Jackson would make of it. */
+  private JsonNode numberNode() {
+    if (numberBig != null) {
+      return BigIntegerNode.valueOf(numberBig);
+    }
+    if (numberFractional) {
+      return DoubleNode.valueOf(numberValue);
+    }
+    long value = numberExactLong != 0 ? numberExactLong : (long) numberValue;
+    return value == (int) value ? IntNode.valueOf((int) value) : LongNode.valueOf(value);
+  }
+
+  /** The value at this position (any JSON value), read by Jackson. */
+  private JsonNode jackson() {
     try (JsonParser parser = mapper.createParser(bytes, pos, end - pos)) {
       if (parser.nextToken() == null) {
         throw syntax("unexpected end of input");
@@ -241,14 +333,6 @@ final class JsonCursor {
       throw ServingException.invalid("JSON Parse error: Invalid value: " + e.getOriginalMessage());
     } catch (IOException e) {
       throw ServingException.invalid("JSON Parse error: " + e.getMessage());
-    }
-  }
-
-  private JsonNode parse(byte[] source, int from, int length) {
-    try {
-      return mapper.readTree(source, from, length);
-    } catch (IOException e) {
-      throw syntax("invalid number");
     }
   }
 

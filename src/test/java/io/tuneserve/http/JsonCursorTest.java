@@ -101,6 +101,9 @@ class JsonCursorTest {
     String json =
         " {\n\t\"a\\u0062c\": {\"x\": [1, \"two\", null]}, \"n\": -1.5e3, \"s\": \"\\\"q\\\"\","
             + " \"t\": true, \"o\": [{\"name\": \"in\", \"data\": [[1, 2], [3, 4]]}, {}],"
+            + " \"i\": 7, \"l\": 9007199254740993, \"big\": 18446744073709551616,"
+            + " \"shape\": [1, 28, -3], \"empty\": [], \"mixed\": [1, [2]], \"u\": \"\u00e9\\n\","
+            + " \"z\": null, \"f\": false,"
             + " \"v\": [[0.5], [{\"b64\": \"QUJD\"}]] } ";
     JsonNode streamed = parse(json);
     JsonNode jackson = MAPPER.readTree(json);
@@ -109,6 +112,14 @@ class JsonCursorTest {
     assertThat(streamed.get("s").textValue()).isEqualTo("\"q\"");
     assertThat(streamed.get("t").booleanValue()).isTrue();
     assertThat(streamed.get("o").get(1).isEmpty()).isTrue();
+    for (String field : new String[] {"i", "l", "big", "shape", "empty", "mixed", "u", "z", "f"}) {
+      assertThat(streamed.get(field)).as(field).isEqualTo(jackson.get(field));
+      assertThat(streamed.get(field).getNodeType())
+          .as(field)
+          .isEqualTo(jackson.get(field).getNodeType());
+    }
+    assertThat(streamed.get("i").isInt()).isTrue();
+    assertThat(streamed.get("l").isLong()).isTrue();
     JsonArray data = JsonBodies.streamedArray(streamed.get("o").get(0).get("data"));
     assertThat(data.shape()).containsExactly(2, 2);
     assertThat(data.toTensor("data", DType.INT32).littleEndian().getInt(12)).isEqualTo(4);
@@ -130,7 +141,10 @@ class JsonCursorTest {
         "{\"w\": tru, \"v\": [1]}",
         "{\"v\": [1], \"v\": [2]}",
         "[1, 2]",
-        "{\"v\": [NaN]}"
+        "{\"v\": [NaN]}",
+        "{\"w\": truex, \"v\": [1]}",
+        "{\"w\": [1, 2,], \"v\": [1]}",
+        "{\"w\": \"open, \"v\": [1]}"
       })
   void malformedBodiesAreRefusedAsJsonErrors(String json) {
     assertThatThrownBy(() -> parse(json))
