@@ -218,9 +218,6 @@ public final class Harness implements Callable<Integer> {
       throws Exception {
     List<String> command = new ArrayList<>();
     command.add(ServerProcess.javaBinary());
-    // On one CPU the JVM would pick the Serial collector, whose full collections stop the server
-    // for 40-90 ms while 32-image requests are in flight; G1 keeps pauses under 10 ms (README).
-    command.add("-XX:+UseG1GC");
     // Pauses are in the log, so a stall in the steps or the soak can be told from a GC pause.
     command.add("-Xlog:gc:file=" + out.resolve(name + "-gc.log"));
     command.add("-jar");
