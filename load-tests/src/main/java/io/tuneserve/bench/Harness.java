@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Measures tuneserve against its in-process limit and its peers on 127.0.0.1.")
 public final class Harness implements Callable<Integer> {
-  @Option(names = "--quick", description = "Short steps and fewer concurrencies (about 5 minutes).")
+  @Option(names = "--quick", description = "Short steps and fewer concurrencies (about 6 minutes).")
   boolean quick;
 
   @Option(names = "--server-cores", defaultValue = "0", description = "Cores for the server and the limit (taskset list, default ${DEFAULT-VALUE}).")
