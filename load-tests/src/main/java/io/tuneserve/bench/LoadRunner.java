@@ -185,6 +185,13 @@ final class LoadRunner {
       throws Exception {
     HttpClient client = httpClient(connections);
     Sender sender = httpSender(client, protocol, payloads);
+    // The pool's connections are opened before the clock starts (one request on each), so the
+    // first requests of the step do not wait for TCP handshakes and new server-side pipelines.
+    List<Future<Void>> opening = new ArrayList<>();
+    for (int i = 0; i < connections; i++) {
+      opening.add(sender.send());
+    }
+    Future.join(opening).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     Histogram latency = new ConcurrentHistogram(MAX_LATENCY_MICROS, 3);
     AtomicLong requests = new AtomicLong();
     Failures errors = new Failures();
