@@ -2,7 +2,6 @@ package io.tuneserve.http;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -86,10 +85,8 @@ final class JsonBodies {
         throw ServingException.invalid("JSON Parse error: unexpected content after the object");
       }
       return root;
-    } catch (JsonProcessingException e) {
-      throw ServingException.invalid("JSON Parse error: Invalid value: " + e.getOriginalMessage());
     } catch (IOException e) {
-      throw ServingException.invalid("JSON Parse error: " + e.getMessage());
+      throw JsonCursor.parseError(e);
     }
   }
 

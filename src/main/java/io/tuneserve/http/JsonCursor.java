@@ -3,7 +3,6 @@ package io.tuneserve.http;
 import ch.randelshofer.fastdoubleparser.JsonDoubleParser;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -99,19 +98,9 @@ final class JsonCursor {
     if (peek() != '"') {
       throw syntax("expected a field name in double quotes");
     }
-    int from = pos + 1;
-    for (int i = from; i < end; i++) {
-      byte b = bytes[i];
-      if (b == '"') {
-        pos = i + 1;
-        return new String(bytes, from, i - from, StandardCharsets.US_ASCII);
-      }
-      if (b == '\\' || b < 0x20) {
-        break;
-      }
-    }
+    JsonNode plain = plainString();
     // Escapes, control characters or non-ASCII text: Jackson decodes (or refuses) it.
-    return jackson().textValue();
+    return (plain != null ? plain : jackson()).textValue();
   }
 
   /**
@@ -324,16 +313,19 @@ final class JsonCursor {
         throw syntax("unexpected end of input");
       }
       JsonNode value = parser.readValueAsTree();
-      if (parser.currentToken() == JsonToken.VALUE_STRING) {
-        parser.getText();
-      }
       pos += (int) parser.currentLocation().getByteOffset();
       return value;
-    } catch (JsonProcessingException e) {
-      throw ServingException.invalid("JSON Parse error: Invalid value: " + e.getOriginalMessage());
     } catch (IOException e) {
-      throw ServingException.invalid("JSON Parse error: " + e.getMessage());
+      throw parseError(e);
     }
+  }
+
+  /** A 400 for what Jackson refused, in the words of its message. */
+  static ServingException parseError(IOException e) {
+    return e instanceof JsonProcessingException refused
+        ? ServingException.invalid(
+            "JSON Parse error: Invalid value: " + refused.getOriginalMessage())
+        : ServingException.invalid("JSON Parse error: " + e.getMessage());
   }
 
   ServingException syntax(String problem) {
