@@ -55,7 +55,8 @@ public record ServerConfig(
       @JsonProperty("max_queued_requests") int maxQueuedRequests,
       @JsonProperty("threads") int threads,
       @JsonProperty("max_unbatched_queue") int maxUnbatchedQueue,
-      @JsonProperty("max_request_rows") int maxRequestRows) {
+      @JsonProperty("max_request_rows") int maxRequestRows,
+      @JsonProperty("warm_up_seconds") double warmUpSeconds) {
     public Batching {
       check(maxBatchSize >= 1, "batching.max_batch_size must be at least 1");
       check(maxQueueDelayMs >= 0, "batching.max_queue_delay_ms must not be negative");
@@ -63,6 +64,7 @@ public record ServerConfig(
       check(threads >= 0, "batching.threads must not be negative");
       check(maxUnbatchedQueue >= 1, "batching.max_unbatched_queue must be at least 1");
       check(maxRequestRows >= 1, "batching.max_request_rows must be at least 1");
+      check(warmUpSeconds >= 0, "batching.warm_up_seconds must not be negative");
     }
   }
 

@@ -99,7 +99,8 @@ public final class TuneServer implements AutoCloseable {
             new BatchingOptions(
                 batching.maxBatchSize(),
                 Duration.ofNanos(Math.round(batching.maxQueueDelayMs() * 1_000_000)),
-                batching.maxQueuedRequests()));
+                batching.maxQueuedRequests()),
+            Duration.ofNanos(Math.round(batching.warmUpSeconds() * 1e9)));
     this.repository = new ModelRepository(Path.of(config.models().directory()));
     this.member = ClusterMember.configure(config.cluster());
     this.manager =

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Optional;
@@ -233,20 +234,19 @@ public final class ModelManager implements AutoCloseable {
                 Files.size(directory.resolve(HeadDefinition.FILE_NAME)));
       } else {
         loaded = loader.load(directory);
-        WarmUp.run(loaded, settings);
+      }
+      RunnerOptions options =
+          loaded.batchable()
+              ? runnerOptions(settings)
+              : new RunnerOptions(
+                  false, defaultRunnerOptions.batchingOptions(), defaultRunnerOptions.warmUp());
+      if (!(loaded instanceof HeadOnlyModel)) {
+        warmUp(model.name, version, loaded, settings, options);
       }
       served.becomeAvailable(
           loaded,
           new VersionRunner(
-              model.name,
-              loaded,
-              loaded.batchable()
-                  ? runnerOptions(settings)
-                  : new RunnerOptions(false, defaultRunnerOptions.batchingOptions()),
-              scheduler,
-              directExecutor,
-              metrics,
-              clock));
+              model.name, loaded, options, scheduler, directExecutor, metrics, clock));
       metrics.loadTime(model.name, clock.nanoTime() - start);
       stateChanged();
       LOG.info(() -> "loaded " + model.name + " version " + version);
@@ -280,7 +280,32 @@ public final class ModelManager implements AutoCloseable {
                 : defaults.maxQueuedTasks());
     boolean enabled =
         overrides.enabled() != null ? overrides.enabled() : defaultRunnerOptions.batching();
-    return new RunnerOptions(enabled, merged);
+    return new RunnerOptions(enabled, merged, defaultRunnerOptions.warmUp());
+  }
+
+  private void warmUp(
+      String name,
+      long version,
+      LoadedModel loaded,
+      ModelSettings settings,
+      RunnerOptions options) {
+    long start = clock.nanoTime();
+    List<Integer> sizes =
+        WarmUp.run(
+            loaded,
+            settings,
+            options.batching() ? options.batchingOptions().maxBatchSize() : 1,
+            options.warmUp(),
+            clock);
+    LOG.info(
+        () ->
+            String.format(
+                Locale.ROOT,
+                "warmed %s version %d with %d batch sizes in %.0f ms",
+                name,
+                version,
+                sizes.size(),
+                (clock.nanoTime() - start) / 1e6));
   }
 
   /**

@@ -127,7 +127,7 @@ class SlowLoadTest {
             new ServingMetrics(new SimpleMeterRegistry()),
             scheduler,
             direct,
-            new RunnerOptions(true, new BatchingOptions(8, Duration.ZERO, 100)),
+            new RunnerOptions(true, new BatchingOptions(8, Duration.ZERO, 100), Duration.ZERO),
             Clock.SYSTEM);
     List<VersionState> seen = new CopyOnWriteArrayList<>();
     manager.onVersionStateChange(
