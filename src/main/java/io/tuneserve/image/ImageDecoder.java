@@ -7,10 +7,10 @@ import io.tuneserve.repository.ModelSettings;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferInt;
+import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -57,42 +57,67 @@ public final class ImageDecoder {
     BufferedImage source = read(encoded);
     int height = settings.height();
     int width = settings.width();
-    int channels = settings.channels();
-    BufferedImage resized = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-    Graphics2D graphics = resized.createGraphics();
-    try {
-      graphics.setRenderingHint(
-          RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-      graphics.drawImage(source, 0, 0, width, height, null);
-    } finally {
-      graphics.dispose();
-    }
-    int count = height * width * channels;
-    ByteBuffer out =
-        ByteBuffer.allocate(count * dtype.elementSize()).order(ByteOrder.LITTLE_ENDIAN);
-    for (int y = 0; y < height; y++) {
-      for (int x = 0; x < width; x++) {
-        int rgb = resized.getRGB(x, y);
-        int r = (rgb >> 16) & 0xff;
-        int g = (rgb >> 8) & 0xff;
-        int b = rgb & 0xff;
-        if (channels == 1) {
-          put(out, 0.299 * r + 0.587 * g + 0.114 * b);
-        } else {
-          put(out, r);
-          put(out, g);
-          put(out, b);
+    Pixels out = new Pixels(height * width * settings.channels());
+    if (source.getType() == BufferedImage.TYPE_3BYTE_BGR
+        && source.getWidth() == width
+        && source.getHeight() == height) {
+      // JPEG's usual layout at the input's size: the samples are already sRGB bytes, read row by
+      // row (what getRGB would return, without its per-pixel colour-model calls).
+      Raster raster = source.getRaster();
+      int[] row = new int[width * 3];
+      for (int y = 0; y < height; y++) {
+        raster.getPixels(0, y, width, 1, row);
+        for (int x = 0; x < width; x++) {
+          out.put(row[3 * x], row[3 * x + 1], row[3 * x + 2]);
         }
       }
+    } else {
+      BufferedImage resized = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+      Graphics2D graphics = resized.createGraphics();
+      try {
+        graphics.setRenderingHint(
+            RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        graphics.drawImage(source, 0, 0, width, height, null);
+      } finally {
+        graphics.dispose();
+      }
+      for (int rgb : ((DataBufferInt) resized.getRaster().getDataBuffer()).getData()) {
+        out.put((rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff);
+      }
     }
-    return TensorData.ofRaw(dtype, new long[] {height, width, channels}, out.array());
+    long[] shape = {height, width, settings.channels()};
+    return dtype == DType.UINT8
+        ? TensorData.ofRaw(dtype, shape, out.bytes)
+        : TensorData.ofFloats(shape, out.floats);
   }
 
-  private void put(ByteBuffer out, double pixel) {
-    if (dtype == DType.UINT8) {
-      out.put((byte) Math.round(Math.min(255, Math.max(0, pixel))));
-    } else {
-      out.putFloat((float) (pixel * settings.scale() + settings.offset()));
+  /** The decoded values in the input's dtype and channel layout, filled pixel by pixel. */
+  private final class Pixels {
+    private final byte[] bytes;
+    private final float[] floats;
+    private int next;
+
+    Pixels(int count) {
+      bytes = dtype == DType.UINT8 ? new byte[count] : null;
+      floats = dtype == DType.UINT8 ? null : new float[count];
+    }
+
+    void put(int r, int g, int b) {
+      if (settings.channels() == 1) {
+        put(0.299 * r + 0.587 * g + 0.114 * b);
+      } else {
+        put(r);
+        put(g);
+        put(b);
+      }
+    }
+
+    private void put(double pixel) {
+      if (bytes != null) {
+        bytes[next++] = (byte) Math.round(Math.min(255, Math.max(0, pixel)));
+      } else {
+        floats[next++] = (float) (pixel * settings.scale() + settings.offset());
+      }
     }
   }
 
