@@ -15,6 +15,7 @@ import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Turns PNG or JPEG bytes into a {@code [height, width, channels]} tensor as a model's image
@@ -125,7 +126,7 @@ public final class ImageDecoder {
     if (encoded.length == 0) {
       throw ServingException.invalid("the image is empty");
     }
-    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
         throw ServingException.invalid("the image is not in a supported format (PNG or JPEG)");
