@@ -56,7 +56,8 @@ public record ServerConfig(
       @JsonProperty("threads") int threads,
       @JsonProperty("max_unbatched_queue") int maxUnbatchedQueue,
       @JsonProperty("max_request_rows") int maxRequestRows,
-      @JsonProperty("warm_up_seconds") double warmUpSeconds) {
+      @JsonProperty("warm_up_seconds") double warmUpSeconds,
+      @JsonProperty("cap_at_fastest_batch") boolean capAtFastestBatch) {
     public Batching {
       check(maxBatchSize >= 1, "batching.max_batch_size must be at least 1");
       check(maxQueueDelayMs >= 0, "batching.max_queue_delay_ms must not be negative");

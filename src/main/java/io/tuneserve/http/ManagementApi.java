@@ -64,6 +64,9 @@ final class ManagementApi {
               json.writeStringField("version", Long.toString(version.version()));
               json.writeStringField("state", version.state().name());
               json.writeStringField("reason", version.error());
+              if (version.maxBatchSize() > 0) {
+                json.writeNumberField("max_batch_size", version.maxBatchSize());
+              }
               if (version.lineage() != null) {
                 json.writeFieldName("lineage");
                 json.writeRawValue(version.lineage());

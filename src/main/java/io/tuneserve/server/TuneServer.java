@@ -100,7 +100,8 @@ public final class TuneServer implements AutoCloseable {
                 batching.maxBatchSize(),
                 Duration.ofNanos(Math.round(batching.maxQueueDelayMs() * 1_000_000)),
                 batching.maxQueuedRequests()),
-            Duration.ofNanos(Math.round(batching.warmUpSeconds() * 1e9)));
+            Duration.ofNanos(Math.round(batching.warmUpSeconds() * 1e9)),
+            batching.capAtFastestBatch());
     this.repository = new ModelRepository(Path.of(config.models().directory()));
     this.member = ClusterMember.configure(config.cluster());
     this.manager =

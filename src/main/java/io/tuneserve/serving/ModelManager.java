@@ -36,6 +36,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 /**
  * Decides which versions of which models are loaded, following the repository and each model's
@@ -239,9 +240,12 @@ public final class ModelManager implements AutoCloseable {
           loaded.batchable()
               ? runnerOptions(settings)
               : new RunnerOptions(
-                  false, defaultRunnerOptions.batchingOptions(), defaultRunnerOptions.warmUp());
+                  false,
+                  defaultRunnerOptions.batchingOptions(),
+                  defaultRunnerOptions.warmUp(),
+                  false);
       if (!(loaded instanceof HeadOnlyModel)) {
-        warmUp(model.name, version, loaded, settings, options);
+        options = warmUp(model.name, version, loaded, settings, options);
       }
       served.becomeAvailable(
           loaded,
@@ -280,32 +284,56 @@ public final class ModelManager implements AutoCloseable {
                 : defaults.maxQueuedTasks());
     boolean enabled =
         overrides.enabled() != null ? overrides.enabled() : defaultRunnerOptions.batching();
-    return new RunnerOptions(enabled, merged, defaultRunnerOptions.warmUp());
+    return new RunnerOptions(
+        enabled, merged, defaultRunnerOptions.warmUp(), defaultRunnerOptions.capAtFastestBatch());
   }
 
-  private void warmUp(
+  /** Warms the version; returns its options with the batch cap the warm-up measured. */
+  private RunnerOptions warmUp(
       String name,
       long version,
       LoadedModel loaded,
       ModelSettings settings,
       RunnerOptions options) {
     long start = clock.nanoTime();
-    List<Integer> sizes =
+    BatchingOptions batching = options.batchingOptions();
+    WarmUp.Outcome outcome =
         WarmUp.run(
             loaded,
             settings,
-            options.batching() ? options.batchingOptions().maxBatchSize() : 1,
+            options.batching() ? batching.maxBatchSize() : 1,
+            options.batching() && options.capAtFastestBatch(),
             options.warmUp(),
             clock);
     LOG.info(
         () ->
             String.format(
                 Locale.ROOT,
-                "warmed %s version %d with %d batch sizes in %.0f ms",
+                "warmed %s version %d with %d batch sizes in %.0f ms%s",
                 name,
                 version,
-                sizes.size(),
-                (clock.nanoTime() - start) / 1e6));
+                outcome.sizes().size(),
+                (clock.nanoTime() - start) / 1e6,
+                outcome.msPerImage().isEmpty()
+                    ? ""
+                    : "; ms per image by batch size "
+                        + outcome.msPerImage().entrySet().stream()
+                            .map(
+                                e ->
+                                    String.format(
+                                        Locale.ROOT, "%d: %.3f", e.getKey(), e.getValue()))
+                            .collect(Collectors.joining(", "))
+                        + "; batches capped at "
+                        + outcome.batchCap()));
+    if (!options.batching() || outcome.batchCap() >= batching.maxBatchSize()) {
+      return options;
+    }
+    return new RunnerOptions(
+        true,
+        new BatchingOptions(
+            outcome.batchCap(), batching.maxQueueDelay(), batching.maxQueuedTasks()),
+        options.warmUp(),
+        options.capAtFastestBatch());
   }
 
   /**
@@ -369,7 +397,10 @@ public final class ModelManager implements AutoCloseable {
   private static ModelStatus statusOf(ManagedModel model) {
     List<VersionStatus> versions =
         model.versions.descendingMap().values().stream()
-            .map(v -> new VersionStatus(v.version(), v.state(), v.error(), v.lineage()))
+            .map(
+                v ->
+                    new VersionStatus(
+                        v.version(), v.state(), v.error(), v.lineage(), v.maxBatchSize()))
             .toList();
     return new ModelStatus(
         model.name, versions, model.unloadRequested, model.source.settingsError());

@@ -33,6 +33,12 @@ public final class ServedVersion implements ModelView {
     this.lineage = lineage;
   }
 
+  /** The most rows one batch of this version may hold; 0 when it is not available or unbatched. */
+  int maxBatchSize() {
+    VersionRunner current = runner;
+    return current == null ? 0 : current.maxBatchSize();
+  }
+
   /** The JSON a fine-tuning job recorded about this version's origin, or null. */
   public String lineage() {
     return lineage;

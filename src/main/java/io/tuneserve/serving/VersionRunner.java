@@ -59,6 +59,11 @@ final class VersionRunner {
     this.clock = clock;
   }
 
+  /** The most rows one batch may hold; 0 when this version's requests are not batched. */
+  int maxBatchSize() {
+    return options.batching() ? options.batchingOptions().maxBatchSize() : 0;
+  }
+
   CompletableFuture<Map<String, TensorData>> run(
       SignatureSpec signature,
       Map<String, TensorData> inputs,

@@ -8,61 +8,160 @@ import io.tuneserve.model.TensorData;
 import io.tuneserve.model.TensorSpec;
 import io.tuneserve.repository.ModelSettings;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Runs a freshly loaded version before it takes traffic, so requests do not pay for TensorFlow's
  * lazy initialisation: its kernels prepare themselves for each input shape the first time they see
  * it (several times the steady run time). Uses zeros shaped as the default signature declares
- * (unknown image dimensions from the model's image settings): a batch of one, then, for a batched
- * version, every batch size up to the largest batch, smallest first, as long as the time allowed
- * lasts.
+ * (unknown image dimensions from the model's image settings).
+ *
+ * <p>A batched version is first timed at batch sizes 1, 2, 4, ... up to the largest batch, until
+ * the time per image has stopped falling: on a CPU, a network whose activations outgrow the caches
+ * (large images) runs no faster, or slower, per image in larger batches, so its batches are capped
+ * at the largest size that was within {@link #SAME_SPEED} of the fastest. Then every batch size up
+ * to that cap is run once, smallest first, as long as the time allowed lasts.
  */
 final class WarmUp {
+  /** Times per image within this factor of the fastest count as equally fast. */
+  static final double SAME_SPEED = 1.10;
+
+  /** Timed runs per batch size, after the one that prepares the kernels; the fastest counts. */
+  private static final int TIMED_RUNS = 3;
+
+  /** Untimed runs before the first size is timed. */
+  private static final int PREPARING_RUNS_FIRST = 3;
+
   private WarmUp() {}
 
   /**
-   * Runs the warm-up; returns the batch sizes run, none when the signature's inputs cannot be
-   * synthesised.
+   * What the warm-up found.
+   *
+   * @param sizes every batch size run, in the order first run
+   * @param msPerImage the best time per image of each timed batch size
+   * @param batchCap the largest batch the version should run: the largest batch allowed, unless
+   *     larger batches were measured to be slower per image
    */
-  static List<Integer> run(
+  record Outcome(List<Integer> sizes, Map<Integer, Double> msPerImage, int batchCap) {}
+
+  /**
+   * Runs the warm-up; with {@code timeBatches} false, only warms the batch sizes. Returns no sizes
+   * when the signature's inputs cannot be synthesised.
+   */
+  static Outcome run(
       LoadedModel model,
       ModelSettings settings,
       int largestBatch,
+      boolean timeBatches,
       Duration timeAllowed,
       Clock clock) {
     long deadline = clock.nanoTime() + timeAllowed.toNanos();
     SignatureSpec signature = model.signatures().get(SignatureSpec.DEFAULT_KEY);
     if (signature == null || signature.unsupportedTensor().isPresent()) {
-      return List.of();
+      return new Outcome(List.of(), Map.of(), largestBatch);
     }
     Map<String, long[]> shapes = new HashMap<>();
     boolean batchDimension = true;
     for (TensorSpec spec : signature.inputs().values()) {
       Optional<long[]> shape = concreteShape(spec, settings.image());
       if (shape.isEmpty() || spec.dtype() == DType.BYTES) {
-        return List.of();
+        return new Outcome(List.of(), Map.of(), largestBatch);
       }
       batchDimension &= spec.hasBatchDimension();
       shapes.put(spec.name(), shape.get());
     }
-    List<Integer> sizes = new ArrayList<>();
-    int largest = batchDimension ? largestBatch : 1;
-    for (int rows = 1; rows <= largest; rows++) {
-      if (rows > 1 && clock.nanoTime() >= deadline) {
+    Set<Integer> sizes = new LinkedHashSet<>();
+    if (!batchDimension) {
+      run(model, signature, zeros(signature, shapes, -1));
+      sizes.add(1);
+      return new Outcome(List.copyOf(sizes), Map.of(), largestBatch);
+    }
+    Map<Integer, Double> msPerImage = new TreeMap<>();
+    if (timeBatches && largestBatch > 1) {
+      timeBatchSizes(model, signature, shapes, largestBatch, deadline, clock, sizes, msPerImage);
+    }
+    int cap = batchCap(msPerImage, largestBatch);
+    for (int rows = 1; rows <= cap; rows++) {
+      if (!sizes.isEmpty() && clock.nanoTime() >= deadline) {
         break;
       }
-      model.run(
-          signature.key(),
-          zeros(signature, shapes, batchDimension ? rows : -1),
-          signature.outputs().keySet());
-      sizes.add(rows);
+      if (sizes.add(rows)) {
+        run(model, signature, zeros(signature, shapes, rows));
+      }
     }
-    return sizes;
+    return new Outcome(List.copyOf(sizes), msPerImage, cap);
+  }
+
+  private static void timeBatchSizes(
+      LoadedModel model,
+      SignatureSpec signature,
+      Map<String, long[]> shapes,
+      int largestBatch,
+      long deadline,
+      Clock clock,
+      Set<Integer> sizes,
+      Map<Integer, Double> msPerImage) {
+    double fastest = Double.MAX_VALUE;
+    double slowest = 0;
+    int slowerInARow = 0;
+    for (int rows = 1; rows <= largestBatch && slowerInARow < 2; rows = next(rows, largestBatch)) {
+      // A size is timed only when its runs, at the slowest time per image seen so far, fit in the
+      // time left: a heavy model's largest batches may take seconds.
+      long expected = Math.round((TIMED_RUNS + 1) * rows * slowest * 1e6);
+      if (clock.nanoTime() + expected >= deadline) {
+        return;
+      }
+      Map<String, TensorData> inputs = zeros(signature, shapes, rows);
+      // The first runs also initialise the session as a whole, not just this shape's kernels.
+      for (int i = 0; i < (rows == 1 ? PREPARING_RUNS_FIRST : 1); i++) {
+        run(model, signature, inputs);
+      }
+      sizes.add(rows);
+      long best = Long.MAX_VALUE;
+      for (int i = 0; i < TIMED_RUNS; i++) {
+        long start = clock.nanoTime();
+        run(model, signature, inputs);
+        best = Math.min(best, clock.nanoTime() - start);
+      }
+      double perImage = best / 1e6 / rows;
+      msPerImage.put(rows, perImage);
+      fastest = Math.min(fastest, perImage);
+      slowest = Math.max(slowest, perImage);
+      slowerInARow = perImage > fastest * SAME_SPEED ? slowerInARow + 1 : 0;
+    }
+  }
+
+  /** The next size to time: the next power of two, then the largest batch itself. */
+  private static int next(int rows, int largestBatch) {
+    return rows == largestBatch ? largestBatch + 1 : Math.min(rows * 2, largestBatch);
+  }
+
+  /**
+   * The largest timed size within {@link #SAME_SPEED} of the fastest, when a larger size was timed
+   * and found slower; the largest batch allowed otherwise (no size timed, or none slower).
+   */
+  static int batchCap(Map<Integer, Double> msPerImage, int largestBatch) {
+    double fastest = msPerImage.values().stream().mapToDouble(Double::doubleValue).min().orElse(0);
+    int cap = 0;
+    int largestTimed = 0;
+    for (Map.Entry<Integer, Double> timed : msPerImage.entrySet()) {
+      largestTimed = Math.max(largestTimed, timed.getKey());
+      if (timed.getValue() <= fastest * SAME_SPEED) {
+        cap = Math.max(cap, timed.getKey());
+      }
+    }
+    return cap == 0 || cap == largestTimed ? largestBatch : cap;
+  }
+
+  private static void run(
+      LoadedModel model, SignatureSpec signature, Map<String, TensorData> inputs) {
+    model.run(signature.key(), inputs, signature.outputs().keySet());
   }
 
   /** Zeros for every input; {@code rows} replaces the first dimension unless it is negative. */
@@ -85,7 +184,6 @@ final class WarmUp {
     if (shape == null) {
       return Optional.empty();
     }
-    shape = shape.clone();
     boolean isImage = image != null && spec.name().equals(image.input()) && shape.length == 4;
     for (int i = 0; i < shape.length; i++) {
       if (shape[i] >= 0) {

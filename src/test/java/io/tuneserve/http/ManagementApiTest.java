@@ -23,8 +23,13 @@ class ManagementApiTest {
       JsonNode index = JSON.readTree(server.post("/v2/repository/index", "").body());
       assertThat(index.toString())
           .contains(
-              "{\"name\":\"half_plus_two\",\"version\":\"1\",\"state\":\"AVAILABLE\",\"reason\":\"\"}")
+              "{\"name\":\"half_plus_two\",\"version\":\"1\",\"state\":\"AVAILABLE\",\"reason\":\"\",")
           .contains("\"name\":\"broken\",\"version\":\"1\",\"state\":\"FAILED\"");
+      JsonNode available = index.findParent("max_batch_size");
+      assertThat(available.get("name").asText()).isEqualTo("half_plus_two");
+      assertThat(available.get("max_batch_size").asInt())
+          .as("the configured largest batch, or the warm-up's cap below it")
+          .isBetween(1, 64);
 
       HttpResponse<String> unload = server.post("/v2/repository/models/half_plus_two/unload", "");
       assertThat(unload.statusCode()).isEqualTo(200);

@@ -127,7 +127,8 @@ class SlowLoadTest {
             new ServingMetrics(new SimpleMeterRegistry()),
             scheduler,
             direct,
-            new RunnerOptions(true, new BatchingOptions(8, Duration.ZERO, 100), Duration.ZERO),
+            new RunnerOptions(
+                true, new BatchingOptions(8, Duration.ZERO, 100), Duration.ZERO, false),
             Clock.SYSTEM);
     List<VersionState> seen = new CopyOnWriteArrayList<>();
     manager.onVersionStateChange(

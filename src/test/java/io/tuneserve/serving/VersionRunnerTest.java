@@ -65,7 +65,7 @@ class VersionRunnerTest {
     return new VersionRunner(
         "echo",
         model,
-        new RunnerOptions(true, new BatchingOptions(64, delay, 100), Duration.ZERO),
+        new RunnerOptions(true, new BatchingOptions(64, delay, 100), Duration.ZERO, false),
         scheduler,
         direct,
         new ServingMetrics(new SimpleMeterRegistry()),
