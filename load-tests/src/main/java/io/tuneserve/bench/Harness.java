@@ -77,11 +77,8 @@ public final class Harness implements Callable<Integer> {
       try (ServerProcess server = startTuneserve(Map.of(), "tuneserve", models, model)) {
         LoadRunner runner = new LoadRunner(vertx, "127.0.0.1", port, model);
         // A fresh server: its JIT compiles each protocol's path before the steps that count, so
-        // the first step of the sweep does not measure the warm-up (on a core TensorFlow keeps
-        // busy, the JIT needs about a minute).
-        for (Protocol protocol : Protocol.TENSORS) {
-          runner.closedLoop("warm-up", protocol, new Payloads(input, 1, 42), 16, 0, quick ? 4 : 15);
-        }
+        // the first step of the sweep does not measure the warm-up.
+        warmUntilSteady(report, "tuneserve", runner, Protocol.TENSORS, new Payloads(input, 1, 42));
         for (int images : new int[] {1, 32}) {
           Payloads payloads = new Payloads(input, images, 42);
           for (Protocol protocol : Protocol.TENSORS) {
@@ -114,8 +111,9 @@ public final class Harness implements Callable<Integer> {
       try (ServerProcess server =
           startTuneserve(Map.of("TUNESERVE_BATCHING__ENABLED", "false"), "tuneserve-unbatched", models, model)) {
         LoadRunner runner = new LoadRunner(vertx, "127.0.0.1", port, model);
+        warmUntilSteady(
+            report, "batching off", runner, List.of(Protocol.OIP_BINARY, Protocol.TFS_JSON), new Payloads(input, 1, 42));
         for (Protocol protocol : List.of(Protocol.OIP_BINARY, Protocol.TFS_JSON)) {
-          runner.closedLoop("warm-up", protocol, new Payloads(input, 1, 42), 64, 0, quick ? 2 : 8);
           StepResult result =
               runner.closedLoop("batching off", protocol, new Payloads(input, 1, 42), 64, warmup, step);
           print(result);
@@ -152,8 +150,8 @@ public final class Harness implements Callable<Integer> {
       try (ServerProcess server =
           startTuneserve(mode.getValue(), "tuneserve-" + mode.getKey().replace(' ', '-'), models, model)) {
         LoadRunner runner = new LoadRunner(vertx, "127.0.0.1", port, model);
+        warmUntilSteady(report, mode.getKey(), runner, List.of(Protocol.OIP_BINARY, Protocol.TFS_JSON), single);
         for (Protocol protocol : List.of(Protocol.OIP_BINARY, Protocol.TFS_JSON)) {
-          runner.closedLoop(mode.getKey(), protocol, single, 16, 0, quick ? 2 : 8);
           for (int concurrency : new int[] {1, 64}) {
             StepResult result = runner.closedLoop(mode.getKey(), protocol, single, concurrency, warmup, step);
             print(result);
@@ -186,10 +184,22 @@ public final class Harness implements Callable<Integer> {
     report.computeLimitBefore = computeLimit(directory, "limit-" + COMPUTE_MODEL + ".log");
     report.computeLimit = report.computeLimitBefore;
     Payloads single = new Payloads(report.computeLimit.input(), 1, 42);
+    // The demo model is served beside it: at this model's few requests per second the JIT would
+    // take minutes to compile the request path it shares with every model, which the demo's
+    // requests warm in seconds.
+    Path demo = repository.resolve(model);
+    if (!Files.exists(demo)) {
+      Files.createSymbolicLink(demo, models.resolve(model).toAbsolutePath());
+    }
     try (ServerProcess server = startTuneserve(Map.of(), "tuneserve-" + COMPUTE_MODEL, repository, COMPUTE_MODEL)) {
+      warmUntilSteady(
+          report,
+          COMPUTE_MODEL + " server (demo model)",
+          new LoadRunner(vertx, "127.0.0.1", port, model),
+          List.of(Protocol.OIP_BINARY, Protocol.TFS_JPEG),
+          new Payloads(report.limit.input(), 1, 42));
       LoadRunner runner = new LoadRunner(vertx, "127.0.0.1", port, COMPUTE_MODEL);
       for (Protocol protocol : List.of(Protocol.OIP_BINARY, Protocol.TFS_JPEG)) {
-        // A fresh server: its JIT compiles the request path before the step that counts.
         runner.closedLoop(COMPUTE_MODEL, protocol, single, Report.COMPUTE_CONCURRENCY, 0, quick ? 5 : 20);
         StepResult result =
             runner.closedLoop(COMPUTE_MODEL, protocol, single, Report.COMPUTE_CONCURRENCY, warmup, step);
@@ -199,6 +209,26 @@ public final class Harness implements Callable<Integer> {
     }
     report.computeLimitAfter = computeLimit(directory, "limit-" + COMPUTE_MODEL + "-after.log");
     report.computeLimit = Limit.mean(report.computeLimitBefore, report.computeLimitAfter);
+  }
+
+  /**
+   * Warms a fresh server with 1-image requests at c=64, protocol by protocol, until its rate stops
+   * climbing; the rates go into the report, so a run shows how long its servers took to get there.
+   */
+  private void warmUntilSteady(
+      Report report, String server, LoadRunner runner, List<Protocol> protocols, Payloads payloads) throws Exception {
+    for (Protocol protocol : protocols) {
+      List<Double> rates = runner.warmUntilSteady(protocol, payloads, 64, quick ? 2 : 4, quick ? 16 : 60);
+      String line =
+          String.format(
+              java.util.Locale.ROOT,
+              "warm-up of %s, %s: %s req/s",
+              server,
+              protocol.label,
+              rates.stream().map(r -> String.format(java.util.Locale.ROOT, "%.0f", r)).collect(java.util.stream.Collectors.joining(", ")));
+      System.out.println("   " + line);
+      report.warmUps.add(line);
+    }
   }
 
   private Limit demoLimit(String log) throws Exception {

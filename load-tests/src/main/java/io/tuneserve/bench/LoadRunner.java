@@ -117,6 +117,34 @@ final class LoadRunner {
         new PoolOptions().setHttp1MaxSize(connections));
   }
 
+  /**
+   * Closed-loop steps until the server's rate stops climbing: a fresh server's JIT compiles its
+   * request path for tens of seconds (a minute on a slow core that TensorFlow keeps busy), so a
+   * fixed warm-up measures the compiler on one machine and not on another. Steps of {@code
+   * stepSeconds} until the last three are within 7 % of each other, or {@code maxSeconds} have
+   * passed; returns each step's requests per second.
+   */
+  List<Double> warmUntilSteady(
+      Protocol protocol, Payloads payloads, int concurrency, double stepSeconds, double maxSeconds)
+      throws Exception {
+    List<Double> rates = new ArrayList<>();
+    long end = System.nanoTime() + (long) (maxSeconds * 1e9);
+    do {
+      rates.add(closedLoop("warm-up", protocol, payloads, concurrency, 0, stepSeconds).requestsPerSecond());
+    } while (!steady(rates) && System.nanoTime() < end);
+    return rates;
+  }
+
+  private static boolean steady(List<Double> rates) {
+    if (rates.size() < 3) {
+      return false;
+    }
+    List<Double> last = rates.subList(rates.size() - 3, rates.size());
+    double max = last.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    double min = last.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+    return min > 0 && max / min <= 1.07;
+  }
+
   /** Keeps {@code concurrency} requests in flight for the duration and measures them. */
   StepResult closedLoop(
       String target, Protocol protocol, Payloads payloads, int concurrency, double warmupSeconds, double seconds)

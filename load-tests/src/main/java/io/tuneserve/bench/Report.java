@@ -24,6 +24,8 @@ final class Report {
   static final String FIXED_DELAY = "fixed delay 2 ms";
   final List<StepResult> peers = new ArrayList<>();
   final List<String> notes = new ArrayList<>();
+  /** How each fresh server's warm-up went, one line per server and protocol. */
+  final List<String> warmUps = new ArrayList<>();
   Soak.Result soak;
 
   /** The compute-bound model's limit and its steps (1 image, c={@link #COMPUTE_CONCURRENCY}). */
@@ -236,6 +238,14 @@ final class Report {
     }
     for (String note : notes) {
       md.append("\n").append(note).append("\n");
+    }
+    if (!warmUps.isEmpty()) {
+      md.append(
+          "\nEach fresh server was warmed with 1-image requests at c=64 until three steps in a row were"
+              + " within 7 % of each other (or 60 s passed, 16 s in a quick run):\n\n");
+      for (String line : warmUps) {
+        md.append("- ").append(line).append("\n");
+      }
     }
     if (soak != null && !soak.failureNote().isEmpty()) {
       md.append("\n").append(soak.failureNote());
