@@ -98,6 +98,22 @@ class WarmUpTest {
   }
 
   @Test
+  void aStallWhileTheLargestSizeIsTimedDoesNotCapItsBatches() {
+    AtomicLong runsOf64 = new AtomicLong();
+    IntToLongFunction stalledOnce =
+        rows -> {
+          long nanos = batchesPay(rows);
+          // The preparing run and the three timed runs of the first timing of 64 are slowed down.
+          return rows == 64 && runsOf64.incrementAndGet() <= 4 ? 3 * nanos : nanos;
+        };
+    WarmUp.Outcome outcome =
+        warm(new long[] {-1, 3}, stalledOnce, 64, true, Duration.ofSeconds(60));
+
+    assertThat(runsOf64.get()).as("64 is timed a second time").isEqualTo(7);
+    assertThat(outcome.batchCap()).isEqualTo(64);
+  }
+
+  @Test
   void withoutTimingBatchesAreNotCapped() {
     assertThat(
             warm(
