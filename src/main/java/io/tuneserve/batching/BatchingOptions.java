@@ -22,4 +22,9 @@ public record BatchingOptions(int maxBatchSize, Duration maxQueueDelay, int maxQ
           "max_queued_tasks must be at least 1, got " + maxQueuedTasks);
     }
   }
+
+  /** These options with batches of at most {@code rows} rows. */
+  public BatchingOptions withMaxBatchSize(int rows) {
+    return new BatchingOptions(rows, maxQueueDelay, maxQueuedTasks);
+  }
 }

@@ -227,25 +227,17 @@ public final class ModelManager implements AutoCloseable {
               null);
         }
       }
+      RunnerOptions options;
       if (HeadDefinition.existsIn(directory)) {
         loaded =
             new HeadOnlyModel(
                 HeadDefinition.read(directory),
                 this,
                 Files.size(directory.resolve(HeadDefinition.FILE_NAME)));
+        options = runnerOptions(loaded, settings);
       } else {
         loaded = loader.load(directory);
-      }
-      RunnerOptions options =
-          loaded.batchable()
-              ? runnerOptions(settings)
-              : new RunnerOptions(
-                  false,
-                  defaultRunnerOptions.batchingOptions(),
-                  defaultRunnerOptions.warmUp(),
-                  false);
-      if (!(loaded instanceof HeadOnlyModel)) {
-        options = warmUp(model.name, version, loaded, settings, options);
+        options = warmUp(model.name, version, loaded, settings, runnerOptions(loaded, settings));
       }
       served.becomeAvailable(
           loaded,
@@ -267,7 +259,10 @@ public final class ModelManager implements AutoCloseable {
     }
   }
 
-  private RunnerOptions runnerOptions(ModelSettings settings) {
+  private RunnerOptions runnerOptions(LoadedModel loaded, ModelSettings settings) {
+    if (!loaded.batchable()) {
+      return defaultRunnerOptions.unbatched();
+    }
     ModelSettings.BatchingOverrides overrides = settings.batching();
     if (overrides == null) {
       return defaultRunnerOptions;
@@ -284,8 +279,7 @@ public final class ModelManager implements AutoCloseable {
                 : defaults.maxQueuedTasks());
     boolean enabled =
         overrides.enabled() != null ? overrides.enabled() : defaultRunnerOptions.batching();
-    return new RunnerOptions(
-        enabled, merged, defaultRunnerOptions.warmUp(), defaultRunnerOptions.capAtFastestBatch());
+    return defaultRunnerOptions.withBatching(enabled, merged);
   }
 
   /** Warms the version; returns its options with the batch cap the warm-up measured. */
@@ -328,12 +322,7 @@ public final class ModelManager implements AutoCloseable {
     if (!options.batching() || outcome.batchCap() >= batching.maxBatchSize()) {
       return options;
     }
-    return new RunnerOptions(
-        true,
-        new BatchingOptions(
-            outcome.batchCap(), batching.maxQueueDelay(), batching.maxQueuedTasks()),
-        options.warmUp(),
-        options.capAtFastestBatch());
+    return options.withBatching(true, batching.withMaxBatchSize(outcome.batchCap()));
   }
 
   /**

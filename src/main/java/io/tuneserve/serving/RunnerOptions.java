@@ -9,7 +9,15 @@ import java.time.Duration;
  * runs fastest per image (see {@link WarmUp}).
  */
 public record RunnerOptions(
-    boolean batching,
-    BatchingOptions batchingOptions,
-    Duration warmUp,
-    boolean capAtFastestBatch) {}
+    boolean batching, BatchingOptions batchingOptions, Duration warmUp, boolean capAtFastestBatch) {
+
+  /** These options with requests run one at a time (and nothing for the warm-up to time). */
+  RunnerOptions unbatched() {
+    return new RunnerOptions(false, batchingOptions, warmUp, false);
+  }
+
+  /** These options with the batching options given. */
+  RunnerOptions withBatching(boolean enabled, BatchingOptions options) {
+    return new RunnerOptions(enabled, options, warmUp, capAtFastestBatch);
+  }
+}
