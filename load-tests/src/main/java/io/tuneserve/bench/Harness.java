@@ -56,6 +56,11 @@ public final class Harness implements Callable<Integer> {
 
   private static final String COMPUTE_MODEL = "mobilenet";
 
+  /** The longest a fresh server is warmed per protocol, in a full and in a quick run. */
+  static final double WARM_UP_MAX_SECONDS = 60;
+
+  static final double QUICK_WARM_UP_MAX_SECONDS = 16;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Harness()).execute(args));
   }
@@ -218,7 +223,8 @@ public final class Harness implements Callable<Integer> {
   private void warmUntilSteady(
       Report report, String server, LoadRunner runner, List<Protocol> protocols, Payloads payloads) throws Exception {
     for (Protocol protocol : protocols) {
-      List<Double> rates = runner.warmUntilSteady(protocol, payloads, 64, quick ? 2 : 4, quick ? 16 : 60);
+      List<Double> rates = runner.warmUntilSteady(
+              protocol, payloads, 64, quick ? 2 : 4, quick ? QUICK_WARM_UP_MAX_SECONDS : WARM_UP_MAX_SECONDS);
       String line =
           String.format(
               java.util.Locale.ROOT,

@@ -25,6 +25,12 @@ import org.HdrHistogram.Histogram;
 final class LoadRunner {
   private static final long MAX_LATENCY_MICROS = TimeUnit.SECONDS.toMicros(60);
 
+  /** A warm-up is over once this many steps in a row are within {@link #STEADY_SPREAD}. */
+  static final int STEADY_STEPS = 3;
+
+  /** The largest ratio of the fastest to the slowest of the last steps that counts as steady. */
+  static final double STEADY_SPREAD = 1.07;
+
   private final Vertx vertx;
   private final String host;
   private final int port;
@@ -136,13 +142,13 @@ final class LoadRunner {
   }
 
   private static boolean steady(List<Double> rates) {
-    if (rates.size() < 3) {
+    if (rates.size() < STEADY_STEPS) {
       return false;
     }
-    List<Double> last = rates.subList(rates.size() - 3, rates.size());
+    List<Double> last = rates.subList(rates.size() - STEADY_STEPS, rates.size());
     double max = last.stream().mapToDouble(Double::doubleValue).max().orElse(0);
     double min = last.stream().mapToDouble(Double::doubleValue).min().orElse(0);
-    return min > 0 && max / min <= 1.07;
+    return min > 0 && max / min <= STEADY_SPREAD;
   }
 
   /** Keeps {@code concurrency} requests in flight for the duration and measures them. */

@@ -241,8 +241,14 @@ final class Report {
     }
     if (!warmUps.isEmpty()) {
       md.append(
-          "\nEach fresh server was warmed with 1-image requests at c=64 until three steps in a row were"
-              + " within 7 % of each other (or 60 s passed, 16 s in a quick run):\n\n");
+          String.format(
+              Locale.ROOT,
+              "\nEach fresh server was warmed with 1-image requests at c=64 until %d steps in a row were"
+                  + " within %.0f %% of each other (or %.0f s passed, %.0f s in a quick run):\n\n",
+              LoadRunner.STEADY_STEPS,
+              (LoadRunner.STEADY_SPREAD - 1) * 100,
+              Harness.WARM_UP_MAX_SECONDS,
+              Harness.QUICK_WARM_UP_MAX_SECONDS));
       for (String line : warmUps) {
         md.append("- ").append(line).append("\n");
       }
