@@ -58,6 +58,7 @@ public final class HttpVerticle extends VerticleBase {
     new ImageApi(inference, settings.maxImagePixels()).mount(router);
     new TfServingApi(inference, manager, settings.maxImagePixels()).mount(router);
     new TfServingExamplesApi(inference).mount(router);
+    new LayersApi(manager).mount(router);
     oip.mount(router);
     new ManagementApi(manager, parts.node()::refresh).mount(router);
     new RegistryApi(parts.publisher()).mount(router);

@@ -105,8 +105,9 @@ final class ImageApi {
       throw ServingException.invalid(
           "model "
               + view.name()
-              + " declares no image preprocessing (an 'image' section in its"
-              + " model.yaml)");
+              + " has no image preprocessing: its serving input is not [batch, height, width, 1"
+              + " or 3] of known size, and its model.yaml has no 'image' section saying what it"
+              + " is");
     }
     return settings;
   }

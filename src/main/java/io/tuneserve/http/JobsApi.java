@@ -288,7 +288,11 @@ final class JobsApi {
       SignatureSpec signature = served.signatures().get(signatureKey);
       ModelSettings.FeatureSource source = served.settings().featureSource();
       String output =
-          TrainingRequest.outputFor(spec.strategy(), source.output(), source.earlierOutput());
+          TrainingRequest.outputFor(
+              spec.strategy(),
+              source.output(),
+              source.earlierOutputAmong(
+                  signature == null ? Set.of() : signature.outputs().keySet()));
       if (signature != null && !signature.outputs().containsKey(output)) {
         throw ServingException.invalid(
             "signature " + signatureKey + " of model " + base + " has no output '" + output + "'");

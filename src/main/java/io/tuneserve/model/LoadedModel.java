@@ -1,5 +1,6 @@
 package io.tuneserve.model;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -45,6 +46,19 @@ public interface LoadedModel extends AutoCloseable {
    */
   default boolean batchable() {
     return true;
+  }
+
+  /**
+   * The layers the serving signature's output depends on that could give features, nearest the
+   * output first; empty when the model cannot tell (its layers are not in its graph).
+   */
+  default List<Layer> layers() {
+    return List.of();
+  }
+
+  /** What was done to the model as it loaded, or why its layers are not reachable; may be empty. */
+  default String loadNote() {
+    return "";
   }
 
   /** Size of the model's files on disk, for reporting. */

@@ -1,7 +1,11 @@
 package io.tuneserve.repository;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.tuneserve.model.FeatureLayers;
+import io.tuneserve.model.SignatureSpec;
+import io.tuneserve.model.TensorSpec;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The optional {@code model.yaml} of a model directory. Every field may be omitted.
@@ -48,6 +52,17 @@ public record ModelSettings(
     NONE
   }
 
+  /**
+   * These settings for a loaded version with these signatures: the image preprocessing completed
+   * from the signature (and inferred entirely when model.yaml has no {@code image} section), or
+   * none when the signature does not say what it would be.
+   */
+  public ModelSettings forVersion(Map<String, SignatureSpec> signatures) {
+    ImageInput given = image == null ? ImageInput.inferred() : image;
+    return new ModelSettings(
+        versionPolicy, batching, labels, given.completedBy(signatures), features, inputShapeCheck);
+  }
+
   public VersionPolicy policy() {
     return versionPolicy == null ? new VersionPolicy.Latest(1) : versionPolicy.toPolicy();
   }
@@ -86,7 +101,8 @@ public record ModelSettings(
 
   /**
    * Image preprocessing: decoded pixels are resized to height x width, converted to the number of
-   * channels, and mapped to {@code pixel * scale + offset}.
+   * channels, and mapped to {@code pixel * scale + offset}. What model.yaml leaves out (input,
+   * height, width, channels, output) is taken from the model's signature when the version loads.
    */
   public record ImageInput(
       @JsonProperty("signature") String signature,
@@ -99,36 +115,112 @@ public record ModelSettings(
       @JsonProperty("offset") Double offset) {
 
     public ImageInput {
-      if (height < 1 || width < 1) {
-        throw new IllegalArgumentException("image height and width must be positive");
+      if (height < 0 || width < 0) {
+        throw new IllegalArgumentException(
+            "image height and width must be positive (or left out to take the model's)");
       }
-      if (channels != 1 && channels != 3) {
+      if (channels != 0 && channels != 1 && channels != 3) {
         throw new IllegalArgumentException("image channels must be 1 or 3, got " + channels);
       }
-      if (input == null || input.isBlank()) {
+      if (input != null && input.isBlank()) {
         throw new IllegalArgumentException("image input must name the signature input");
       }
-      signature = signature == null ? "serving_default" : signature;
+      signature = signature == null ? SignatureSpec.DEFAULT_KEY : signature;
       scale = scale == null ? 1.0 / 255 : scale;
       offset = offset == null ? 0.0 : offset;
     }
+
+    /** Preprocessing with nothing given: everything from the model, pixels scaled to [0, 1]. */
+    static ImageInput inferred() {
+      return new ImageInput(null, null, null, 0, 0, 0, null, null);
+    }
+
+    /**
+     * This preprocessing with what it leaves out taken from the model's signature (one input of
+     * shape {@code [batch, height, width, 1 or 3]}, one {@code [batch, classes]} output), or null
+     * when the signature does not say.
+     */
+    ImageInput completedBy(Map<String, SignatureSpec> signatures) {
+      SignatureSpec spec = signatures.get(signature);
+      if (spec == null) {
+        return null;
+      }
+      String name = input;
+      if (name == null && spec.inputs().size() == 1) {
+        name = spec.inputs().keySet().iterator().next();
+      }
+      TensorSpec tensor = name == null ? null : spec.inputs().get(name);
+      if (tensor == null) {
+        return null;
+      }
+      long[] shape = tensor.unknownRank() ? new long[0] : tensor.shape();
+      boolean image = shape.length == 4;
+      int h = height > 0 ? height : image && shape[1] > 0 ? Math.toIntExact(shape[1]) : 0;
+      int w = width > 0 ? width : image && shape[2] > 0 ? Math.toIntExact(shape[2]) : 0;
+      int c =
+          channels > 0 ? channels : image && (shape[3] == 1 || shape[3] == 3) ? (int) shape[3] : 0;
+      if (h == 0 || w == 0 || c == 0) {
+        return null;
+      }
+      String scores = output;
+      if (scores == null) {
+        scores =
+            spec.outputs().values().stream()
+                .filter(o -> !o.unknownRank() && o.shape().length == 2)
+                .map(TensorSpec::name)
+                .findFirst()
+                .orElse(null);
+      }
+      return new ImageInput(signature, name, scores, h, w, c, scale, offset);
+    }
   }
 
-  /** The signature and output that give a model's feature vector. */
+  /**
+   * The signature and outputs that give a model's feature vectors, and optionally the layers they
+   * are taken from.
+   *
+   * @param layer the layer (a name from the model's layer list, or a tensor) of the top-layer
+   *     codes; when given, the signature is made from it rather than read from the model
+   * @param earlierLayer the layer of the earlier-layer codes (with {@code layer})
+   */
   public record FeatureSource(
       @JsonProperty("signature") String signature,
       @JsonProperty("output") String output,
-      @JsonProperty("earlier_output") String earlierOutput) {
+      @JsonProperty("earlier_output") String earlierOutput,
+      @JsonProperty("layer") String layer,
+      @JsonProperty("earlier_layer") String earlierLayer) {
 
-    /** Fills what is not given: signature and output {@code features}, no earlier output. */
+    /**
+     * Fills what is not given: signature and output {@code features}; the earlier output {@code
+     * earlier} when the signature is made from the model's layers.
+     */
     public FeatureSource {
-      signature = signature == null ? "features" : signature;
-      output = output == null ? "features" : output;
+      signature = signature == null ? FeatureLayers.TOP : signature;
+      output = output == null ? FeatureLayers.TOP : output;
+      if (earlierLayer != null && layer == null) {
+        throw new IllegalArgumentException("features.earlier_layer needs features.layer");
+      }
+    }
+
+    /** The layers the loader makes the signature from. */
+    public FeatureLayers layers() {
+      return new FeatureLayers(signature, layer, earlierLayer);
+    }
+
+    /**
+     * The earlier-layer output: the one named, else {@code earlier} when the signature has it (one
+     * made from the model's layers), else none.
+     */
+    public String earlierOutputAmong(java.util.Set<String> outputs) {
+      if (earlierOutput != null) {
+        return earlierOutput;
+      }
+      return outputs.contains(FeatureLayers.EARLIER) ? FeatureLayers.EARLIER : null;
     }
   }
 
   /** Where the CNN codes come from; {@code features}/{@code features} when model.yaml is silent. */
   public FeatureSource featureSource() {
-    return features == null ? new FeatureSource(null, null, null) : features;
+    return features == null ? new FeatureSource(null, null, null, null, null) : features;
   }
 }

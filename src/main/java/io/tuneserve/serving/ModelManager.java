@@ -228,24 +228,32 @@ public final class ModelManager implements AutoCloseable {
         }
       }
       RunnerOptions options;
+      ModelSettings loadedSettings;
       if (HeadDefinition.existsIn(directory)) {
         loaded =
             new HeadOnlyModel(
                 HeadDefinition.read(directory),
                 this,
                 Files.size(directory.resolve(HeadDefinition.FILE_NAME)));
-        options = runnerOptions(loaded, settings);
+        loadedSettings = settings.forVersion(loaded.signatures());
+        options = runnerOptions(loaded, loadedSettings);
       } else {
-        loaded = loader.load(directory);
-        options = warmUp(model.name, version, loaded, settings, runnerOptions(loaded, settings));
+        loaded = loader.load(directory, settings.featureSource().layers());
+        loadedSettings = settings.forVersion(loaded.signatures());
+        options =
+            warmUp(
+                model.name, version, loaded, loadedSettings, runnerOptions(loaded, loadedSettings));
       }
       served.becomeAvailable(
           loaded,
-          new VersionRunner(
-              model.name, loaded, options, scheduler, directExecutor, metrics, clock));
+          new VersionRunner(model.name, loaded, options, scheduler, directExecutor, metrics, clock),
+          loadedSettings);
       metrics.loadTime(model.name, clock.nanoTime() - start);
       stateChanged();
-      LOG.info(() -> "loaded " + model.name + " version " + version);
+      String note = loaded.loadNote();
+      LOG.info(
+          () ->
+              "loaded " + model.name + " version " + version + (note.isEmpty() ? "" : ": " + note));
     } catch (ModelLoadException | IOException | RuntimeException e) {
       if (loaded != null) {
         loaded.close();

@@ -1,10 +1,12 @@
 package io.tuneserve.serving;
 
+import io.tuneserve.model.Layer;
 import io.tuneserve.model.LoadedModel;
 import io.tuneserve.model.RequestScope;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
 import io.tuneserve.repository.ModelSettings;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -17,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ServedVersion implements ModelView {
   private final String name;
   private final long version;
-  private final ModelSettings settings;
+  private volatile ModelSettings settings;
   private final String lineage;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile VersionState state = VersionState.LOADING;
@@ -63,6 +65,18 @@ public final class ServedVersion implements ModelView {
   public Map<String, SignatureSpec> signatures() {
     LoadedModel loaded = model;
     return loaded == null ? Map.of() : loaded.signatures();
+  }
+
+  /** The loaded model's candidate feature layers, nearest the output first. */
+  public List<Layer> layers() {
+    LoadedModel loaded = model;
+    return loaded == null ? List.of() : loaded.layers();
+  }
+
+  /** What was done to the model as it loaded, or why its layers are not reachable. */
+  public String loadNote() {
+    LoadedModel loaded = model;
+    return loaded == null ? "" : loaded.loadNote();
   }
 
   public VersionState state() {
@@ -120,7 +134,15 @@ public final class ServedVersion implements ModelView {
     }
   }
 
-  void becomeAvailable(LoadedModel loaded, VersionRunner versionRunner) {
+  /**
+   * Takes requests from now on.
+   *
+   * @param loadedSettings the settings as they apply to the loaded model (see {@link
+   *     ModelSettings#forVersion})
+   */
+  void becomeAvailable(
+      LoadedModel loaded, VersionRunner versionRunner, ModelSettings loadedSettings) {
+    this.settings = loadedSettings;
     this.model = loaded;
     this.runner = versionRunner;
     this.state = VersionState.AVAILABLE;

@@ -73,7 +73,7 @@ final class GraphWrites {
   }
 
   /** Functions a node calls: its op itself, or any function-valued attribute. */
-  private static Set<String> calls(NodeDef node, Map<String, FunctionDef> functions) {
+  static Set<String> calls(NodeDef node, Map<String, FunctionDef> functions) {
     Set<String> called = new HashSet<>();
     if (functions.containsKey(node.getOp())) {
       called.add(node.getOp());

@@ -25,6 +25,7 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.types.TFloat32;
@@ -47,6 +48,7 @@ public final class TensorFlowTrainer implements Trainer {
   private static final int PROBE_EPOCHS = 10;
   private static final int FINE_TUNE_TRIAL_EPOCHS = 8;
   private static final int REPEATS = 3;
+  private static final ConfigProto SESSION = ConfigProto.getDefaultInstance();
 
   @Override
   public TrainingResult train(TrainingRequest request, TrainingProgress progress) {
@@ -60,19 +62,18 @@ public final class TensorFlowTrainer implements Trainer {
           progress);
     }
     progress.phase(Phase.PREPARING);
-    try (SavedModelBundle bundle =
-        SavedModelBundle.load(request.baseVersion().toString(), "serve")) {
-      Base base = Base.of(bundle, request);
-      Trained trained = fit(bundle, base, request, progress);
+    try (OpenModel model = SavedModels.open(request.baseVersion(), SESSION, request.layers())) {
+      Base base = Base.of(model, request);
+      Trained trained = fit(model, base, request, progress);
       progress.phase(Phase.EVALUATING);
       progress.phase(Phase.PUBLISHING);
       if (request.headOf() != null && request.strategy() != Strategy.FINE_TUNE) {
-        writeHead(bundle.session(), trained.head(), request);
+        writeHead(model.session(), trained.head(), request);
         return trained.result();
       }
       export(
-          bundle.session(),
-          bundle.graph(),
+          model.session(),
+          model.graph(),
           base.imageAlias(),
           base.images(),
           base.features(),
@@ -86,9 +87,9 @@ public final class TensorFlowTrainer implements Trainer {
   private record Trained(NewHead head, TrainingResult result) {}
 
   private static Trained fit(
-      SavedModelBundle bundle, Base base, TrainingRequest request, TrainingProgress progress) {
-    Graph graph = bundle.graph();
-    Session session = bundle.session();
+      OpenModel model, Base base, TrainingRequest request, TrainingProgress progress) {
+    Graph graph = model.graph();
+    Session session = model.session();
     Output<TFloat32> codes = base.output(request.trainedOutput());
     Hyperparameters hp = request.hyperparameters();
     int classes = request.examples().classNames().size();
@@ -105,7 +106,7 @@ public final class TensorFlowTrainer implements Trainer {
       }
       case FINE_TUNE -> {
         List<Operand<TFloat32>> tuned =
-            TrainableBlocks.feeding(graph, codes).unfrozen(hp.frozenBlocks());
+            TrainableBlocks.feeding(model, codes).unfrozen(hp.frozenBlocks());
         int dimension =
             (int)
                 FeatureExtraction.codes(
@@ -227,14 +228,13 @@ public final class TensorFlowTrainer implements Trainer {
             return progress.cancelled();
           }
         };
-    try (SavedModelBundle bundle =
-        SavedModelBundle.load(request.baseVersion().toString(), "serve")) {
-      Base base = Base.of(bundle, request);
-      double top = probe(bundle, base, request.topOutput(), request, probe, quiet);
+    try (OpenModel model = SavedModels.open(request.baseVersion(), SESSION, request.layers())) {
+      Base base = Base.of(model, request);
+      double top = probe(model, base, request.topOutput(), request, probe, quiet);
       double earlier =
           request.earlierOutput() == null
               ? Double.NaN
-              : probe(bundle, base, request.earlierOutput(), request, probe, quiet);
+              : probe(model, base, request.earlierOutput(), request, probe, quiet);
       double fineTune = Double.NaN;
       if (perClass < StrategyDecision.LARGE_PER_CLASS) {
         Hyperparameters trial =
@@ -261,7 +261,7 @@ public final class TensorFlowTrainer implements Trainer {
    * random splits (a small validation set alone is too noisy to decide on).
    */
   private static double probe(
-      SavedModelBundle bundle,
+      OpenModel model,
       Base base,
       String output,
       TrainingRequest request,
@@ -270,13 +270,13 @@ public final class TensorFlowTrainer implements Trainer {
     Output<TFloat32> codes = base.output(output);
     TensorData values =
         FeatureExtraction.codes(
-            bundle.session(), base.images(), codes, request.examples().images(), progress);
+            model.session(), base.images(), codes, request.examples().images(), progress);
     double sum = 0;
     for (int repeat = 0; repeat < REPEATS; repeat++) {
       Hyperparameters split = probe.withSeed(probe.seed() + repeat);
       NewHead head =
           new NewHead(
-              bundle.graph(),
+              model.graph(),
               codes,
               FeatureExtraction.standardization(values),
               request.examples().classNames().size(),
@@ -284,8 +284,8 @@ public final class TensorFlowTrainer implements Trainer {
       sum +=
           heldOut(
               fitHead(
-                  bundle.session(),
-                  bundle.graph(),
+                  model.session(),
+                  model.graph(),
                   head,
                   values,
                   request.examples().labels(),
@@ -302,9 +302,8 @@ public final class TensorFlowTrainer implements Trainer {
     for (int repeat = 0; repeat < REPEATS; repeat++) {
       TrainingRequest attempt =
           request.with(Strategy.FINE_TUNE, trial.withSeed(trial.seed() + repeat));
-      try (SavedModelBundle bundle =
-          SavedModelBundle.load(request.baseVersion().toString(), "serve")) {
-        sum += heldOut(fit(bundle, Base.of(bundle, attempt), attempt, progress).result());
+      try (OpenModel model = SavedModels.open(request.baseVersion(), SESSION, request.layers())) {
+        sum += heldOut(fit(model, Base.of(model, attempt), attempt, progress).result());
       }
     }
     return sum / REPEATS;
@@ -320,9 +319,8 @@ public final class TensorFlowTrainer implements Trainer {
   private record Base(
       Graph graph, String imageAlias, Output<TFloat32> images, SignatureDef features) {
 
-    static Base of(SavedModelBundle bundle, TrainingRequest request) {
-      SignatureDef features =
-          bundle.metaGraphDef().getSignatureDefMap().get(request.featureSignature());
+    static Base of(OpenModel model, TrainingRequest request) {
+      SignatureDef features = model.signatures().get(request.featureSignature());
       if (features == null
           || features.getInputsCount() != 1
           || !features.getOutputsMap().containsKey(request.topOutput())) {
@@ -336,9 +334,8 @@ public final class TensorFlowTrainer implements Trainer {
       String imageAlias = features.getInputsMap().keySet().iterator().next();
       TensorInfo imageInfo = features.getInputsMap().get(imageAlias);
       @SuppressWarnings("unchecked")
-      Output<TFloat32> images =
-          (Output<TFloat32>) bundle.graph().outputOrThrow(imageInfo.getName());
-      return new Base(bundle.graph(), imageAlias, images, features);
+      Output<TFloat32> images = (Output<TFloat32>) model.graph().outputOrThrow(imageInfo.getName());
+      return new Base(model.graph(), imageAlias, images, features);
     }
 
     @SuppressWarnings("unchecked")

@@ -2,6 +2,7 @@ package io.tuneserve.tf;
 
 import io.tuneserve.model.DType;
 import io.tuneserve.model.ErrorKind;
+import io.tuneserve.model.Layer;
 import io.tuneserve.model.LoadedModel;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
@@ -15,33 +16,34 @@ import java.util.Optional;
 import java.util.Set;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
-import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TFFailedPreconditionException;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.exceptions.TFOutOfRangeException;
+import org.tensorflow.exceptions.TFUnimplementedException;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorShapeProto;
 
 /** A SavedModel held open with its session; runs signatures by feeding and fetching tensors. */
 final class TfLoadedModel implements LoadedModel {
-  private final SavedModelBundle bundle;
+  private final OpenModel model;
   private final Map<String, SignatureSpec> signatures;
   private final long sizeBytes;
   private final ShapeInference shapes;
   private final Map<String, String> writes;
+  private final List<Layer> layers;
 
-  TfLoadedModel(SavedModelBundle bundle, long sizeBytes) {
-    this.bundle = bundle;
+  TfLoadedModel(OpenModel model, long sizeBytes) {
+    this.model = model;
     this.sizeBytes = sizeBytes;
-    this.shapes = new ShapeInference(() -> bundle.graph().toGraphDef());
+    this.shapes = new ShapeInference(() -> model.graph().toGraphDef());
     Map<String, SignatureSpec> specs = new LinkedHashMap<>();
-    bundle
-        .metaGraphDef()
-        .getSignatureDefMap()
+    model
+        .signatures()
         .forEach(
             (key, def) ->
                 specs.put(
@@ -49,20 +51,44 @@ final class TfLoadedModel implements LoadedModel {
                     new SignatureSpec(
                         key,
                         def.getMethodName(),
-                        specsOf(bundle.graph(), def.getInputsMap()),
-                        specsOf(bundle.graph(), def.getOutputsMap()))));
+                        specsOf(model.graph(), def.getInputsMap()),
+                        specsOf(model.graph(), def.getOutputsMap()))));
     this.signatures = Map.copyOf(specs);
-    GraphDef graph = bundle.graph().toGraphDef();
+    GraphDef graph = model.graph().toGraphDef();
     Map<String, String> writing = new LinkedHashMap<>();
     for (SignatureSpec signature : signatures.values()) {
       List<String> outputs =
           signature.outputs().values().stream().map(TensorSpec::tensorName).toList();
-      String write = GraphWrites.firstWrite(graph, outputs);
+      String write =
+          signature.key().startsWith("__")
+              ? "the SavedModel loader's own signature, run as the model loaded"
+              : GraphWrites.firstWrite(graph, outputs);
       if (write != null) {
         writing.put(signature.key(), write);
       }
     }
     this.writes = Map.copyOf(writing);
+    this.layers = model.layersInline() ? layersOf(model, graph) : List.of();
+  }
+
+  private static List<Layer> layersOf(OpenModel model, GraphDef graph) {
+    SignatureDef serving = model.signatures().get(SignatureSpec.DEFAULT_KEY);
+    if (serving == null) {
+      return List.of();
+    }
+    LayerCatalog catalog = new LayerCatalog(model.graph(), graph);
+    String output = FeatureSignature.classificationOutput(serving, catalog);
+    return output == null ? List.of() : List.copyOf(catalog.layers(output));
+  }
+
+  @Override
+  public List<Layer> layers() {
+    return layers;
+  }
+
+  @Override
+  public String loadNote() {
+    return model.note();
   }
 
   private static Map<String, TensorSpec> specsOf(Graph graph, Map<String, TensorInfo> tensors) {
@@ -130,7 +156,7 @@ final class TfLoadedModel implements LoadedModel {
     }
     List<Tensor> fed = new ArrayList<>(inputs.size());
     try {
-      Session.Runner runner = bundle.session().runner();
+      Session.Runner runner = model.session().runner();
       for (Map.Entry<String, TensorData> input : inputs.entrySet()) {
         TensorSpec spec = signature.inputs().get(input.getKey());
         Tensor tensor = TensorConverter.toTensor(input.getValue());
@@ -148,7 +174,12 @@ final class TfLoadedModel implements LoadedModel {
         }
         return values;
       }
-    } catch (TFInvalidArgumentException | TFOutOfRangeException | TFFailedPreconditionException e) {
+    } catch (TFInvalidArgumentException
+        | TFOutOfRangeException
+        | TFFailedPreconditionException
+        | TFUnimplementedException e) {
+      // A kernel that cannot take this input (e.g. a grouped convolution on a channel count the
+      // model was not built for) is the input's fault, as an invalid one is.
       throw new ServingException(ErrorKind.INVALID_ARGUMENT, Messages.firstLine(e.getMessage()), e);
     } catch (ServingException e) {
       throw e;
@@ -162,6 +193,6 @@ final class TfLoadedModel implements LoadedModel {
 
   @Override
   public void close() {
-    bundle.close();
+    model.close();
   }
 }

@@ -1,11 +1,11 @@
 package io.tuneserve.tf;
 
+import io.tuneserve.model.FeatureLayers;
 import io.tuneserve.model.LoadedModel;
 import io.tuneserve.model.ModelLoadException;
 import io.tuneserve.model.ModelLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.tensorflow.SavedModelBundle;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.GPUOptions;
 
@@ -27,24 +27,20 @@ public final class TfModelLoader implements ModelLoader {
   }
 
   @Override
-  public LoadedModel load(Path versionDirectory) throws ModelLoadException {
+  public LoadedModel load(Path versionDirectory, FeatureLayers features) throws ModelLoadException {
     if (!Files.isRegularFile(versionDirectory.resolve("saved_model.pb"))) {
       throw new ModelLoadException("no saved_model.pb in " + versionDirectory, null);
     }
-    SavedModelBundle bundle;
+    OpenModel model;
     try {
-      bundle =
-          SavedModelBundle.loader(versionDirectory.toString())
-              .withTags(SavedModelBundle.DEFAULT_TAG)
-              .withConfigProto(config)
-              .load();
+      model = SavedModels.open(versionDirectory, config, features);
     } catch (RuntimeException e) {
       throw new ModelLoadException(Messages.firstLine(e.getMessage()), e);
     }
     try {
-      return new TfLoadedModel(bundle, DirectorySize.of(versionDirectory));
+      return new TfLoadedModel(model, DirectorySize.of(versionDirectory));
     } catch (RuntimeException e) {
-      bundle.close();
+      model.close();
       throw new ModelLoadException(
           "cannot read signatures: " + Messages.firstLine(e.getMessage()), e);
     }

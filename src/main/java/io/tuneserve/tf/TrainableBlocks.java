@@ -2,6 +2,7 @@ package io.tuneserve.tf;
 
 import io.tuneserve.model.ServingException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,8 +19,9 @@ import org.tensorflow.types.TFloat32;
 /**
  * The variables a feature tensor depends on, grouped into blocks by their top-level name scope, in
  * the order the graph defines them (input to output). This is the contract a SavedModel follows to
- * be fine-tunable: graph variables ({@code VariableV2}, as TF1-style graphs and tuneserve's zoo
- * have) under one name scope per block.
+ * be fine-tunable: graph variables ({@code VariableV2}, as TF1-style graphs, tuneserve's zoo and
+ * TF2 models once inlined have) under one name scope per block. Variables the model marks as not
+ * trainable (batch normalisation's moving statistics) are left out.
  */
 final class TrainableBlocks {
   private final Map<String, List<Operand<TFloat32>>> blocks;
@@ -28,11 +30,13 @@ final class TrainableBlocks {
     this.blocks = blocks;
   }
 
-  static TrainableBlocks feeding(Graph graph, Output<TFloat32> features) {
+  static TrainableBlocks feeding(OpenModel model, Output<TFloat32> features) {
+    Graph graph = model.graph();
     Set<String> upstream =
         graph.subgraphTo(Set.of(features)).stream()
             .map(GraphOperation::name)
             .collect(Collectors.toSet());
+    Set<String> statistics = batchNormStatistics(graph);
     Map<String, List<Operand<TFloat32>>> blocks = new LinkedHashMap<>();
     for (Iterator<GraphOperation> ops = graph.operations(); ops.hasNext(); ) {
       GraphOperation op = ops.next();
@@ -41,11 +45,15 @@ final class TrainableBlocks {
       }
       if (op.type().equals("VarHandleOp")) {
         throw ServingException.invalid(
-            "the base model keeps its weights in resource variables (a TF2 SavedModel), which"
-                + " cannot be fine-tuned from Java; use strategy feature_extractor");
+            "the base model keeps its weights in resource variables inside functions that could"
+                + " not be inlined ("
+                + model.note()
+                + "); use strategy feature_extractor");
       }
       DataType type = op.type().equals("VariableV2") ? op.output(0).dataType() : null;
-      if (type == DataType.DT_FLOAT || type == DataType.DT_FLOAT_REF) {
+      if ((type == DataType.DT_FLOAT || type == DataType.DT_FLOAT_REF)
+          && !model.untrainable().contains(op.name())
+          && !statistics.contains(op.name())) {
         String name = op.name();
         String block = name.contains("/") ? name.substring(0, name.indexOf('/')) : name;
         @SuppressWarnings("unchecked")
@@ -57,6 +65,27 @@ final class TrainableBlocks {
       throw ServingException.invalid("the base model's features depend on no trainable variable");
     }
     return new TrainableBlocks(blocks);
+  }
+
+  /**
+   * The variables batch normalisation reads its moving mean and variance from (inputs 3 and 4 of an
+   * inference-mode {@code FusedBatchNorm}): statistics, kept as they are, not weights.
+   */
+  private static Set<String> batchNormStatistics(Graph graph) {
+    Set<String> statistics = new HashSet<>();
+    for (Iterator<GraphOperation> ops = graph.operations(); ops.hasNext(); ) {
+      GraphOperation op = ops.next();
+      if (op.type().startsWith("FusedBatchNorm") && op.numInputs() == 5) {
+        for (int i = 3; i < 5; i++) {
+          GraphOperation source = (GraphOperation) op.input(i).op();
+          while (source.type().equals("Identity") && source.numInputs() == 1) {
+            source = (GraphOperation) source.input(0).op();
+          }
+          statistics.add(source.name());
+        }
+      }
+    }
+    return statistics;
   }
 
   List<String> names() {

@@ -2,6 +2,7 @@ package io.tuneserve.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tuneserve.model.ServingException;
+import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.registry.VersionPublisher;
 import io.tuneserve.repository.DirectoryTrees;
 import io.tuneserve.repository.ModelRepository;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -239,19 +241,23 @@ public final class JobManager implements AutoCloseable {
                   : OptionalLong.of(spec.baseVersion()));
       long baseVersion = base.version();
       ModelSettings baseSettings = base.settings();
+      ModelSettings.FeatureSource features = baseSettings.featureSource();
+      SignatureSpec featureSignature = base.signatures().get(features.signature());
+      String earlierOutput =
+          features.earlierOutputAmong(
+              featureSignature == null ? Set.of() : featureSignature.outputs().keySet());
       base.release();
       job.start(clock.instant(), baseVersion);
       Path baseDirectory =
           repository.root().resolve(spec.baseModel()).resolve(Long.toString(baseVersion));
       staging = repository.stagingDirectory(spec.targetModel(), job.id());
-      ModelSettings.FeatureSource features = baseSettings.featureSource();
       TrainingResult result =
           trainer.train(
               new TrainingRequest(
                   baseDirectory,
-                  features.signature(),
+                  features.layers(),
                   features.output(),
-                  features.earlierOutput(),
+                  earlierOutput,
                   spec.strategy(),
                   examples,
                   spec.hyperparameters(),

@@ -1,5 +1,6 @@
 package io.tuneserve.training;
 
+import io.tuneserve.model.FeatureLayers;
 import io.tuneserve.model.ServingException;
 import java.nio.file.Path;
 
@@ -7,7 +8,8 @@ import java.nio.file.Path;
  * Everything a {@link Trainer} needs for one job.
  *
  * @param baseVersion the base model's version directory
- * @param featureSignature the base signature that gives the CNN codes
+ * @param layers where the base's CNN codes come from: the signature that gives them, and the layers
+ *     it is made of when the base's settings name them
  * @param topOutput that signature's output of top-layer CNN codes
  * @param earlierOutput that signature's output from an earlier block, or null
  * @param output where to write the new SavedModel (must not exist)
@@ -16,7 +18,7 @@ import java.nio.file.Path;
  */
 public record TrainingRequest(
     Path baseVersion,
-    String featureSignature,
+    FeatureLayers layers,
     String topOutput,
     String earlierOutput,
     Strategy strategy,
@@ -31,15 +33,12 @@ public record TrainingRequest(
   /** The same request with another strategy and hyperparameters. */
   public TrainingRequest with(Strategy other, Hyperparameters changed) {
     return new TrainingRequest(
-        baseVersion,
-        featureSignature,
-        topOutput,
-        earlierOutput,
-        other,
-        examples,
-        changed,
-        output,
-        headOf);
+        baseVersion, layers, topOutput, earlierOutput, other, examples, changed, output, headOf);
+  }
+
+  /** The base signature that gives the CNN codes. */
+  public String featureSignature() {
+    return layers.signature();
   }
 
   /** The output the strategy's new classifier sits on. */

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tuneserve.testing.FashionJobs;
+import io.tuneserve.testing.ImageJobs;
 import io.tuneserve.testing.NodeClient;
 import io.tuneserve.testing.NodeProcess;
 import io.tuneserve.testing.TestCluster;
@@ -30,7 +30,7 @@ class FaultTest {
 
   @Test
   void aFullDiskFailsTheJobCleanlyAndTheNodeGoesOn() throws Exception {
-    FashionJobs jobs = new FashionJobs();
+    ImageJobs jobs = new ImageJobs();
     Path models = Files.createTempDirectory("tuneserve-full");
     TestServer.copyTree(TestData.fashionConvnet(), models.resolve("fashion-convnet/1"));
     Files.copy(TestData.fashionConvnetSettings(), models.resolve("fashion-convnet/model.yaml"));

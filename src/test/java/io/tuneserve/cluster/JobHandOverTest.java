@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tuneserve.testing.FashionJobs;
+import io.tuneserve.testing.ImageJobs;
 import io.tuneserve.testing.NodeClient;
 import io.tuneserve.testing.TestCluster;
 import io.tuneserve.testing.TestServer;
@@ -26,7 +26,7 @@ class JobHandOverTest {
 
   @Test
   void aJobGoesToTheNodeWithAFreeTrainingThread() throws Exception {
-    FashionJobs jobs = new FashionJobs();
+    ImageJobs jobs = new ImageJobs();
     TestCluster cluster = TestCluster.of(2);
     try (TestServer a = node(new TestServer().withDemoModel(), cluster.member(0));
         TestServer b = node(new TestServer(), cluster.member(1))) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tuneserve.testing.FashionJobs;
+import io.tuneserve.testing.ImageJobs;
 import io.tuneserve.testing.NodeClient;
 import io.tuneserve.testing.NodeProcess;
 import io.tuneserve.testing.TestCluster;
@@ -33,7 +33,7 @@ class ThreeNodeClusterTest {
   private static final String[] GROUPS = {
     "top", "other", "top", "other", "top", "footwear", "top", "footwear", "other", "footwear"
   };
-  private static FashionJobs jobs;
+  private static ImageJobs jobs;
   private final List<AutoCloseable> started = new ArrayList<>();
 
   /** Three nodes and room for one that joins late. */
@@ -41,7 +41,7 @@ class ThreeNodeClusterTest {
 
   @BeforeAll
   static void data() throws Exception {
-    jobs = new FashionJobs();
+    jobs = new ImageJobs();
   }
 
   @AfterEach

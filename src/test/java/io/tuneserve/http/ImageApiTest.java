@@ -98,7 +98,7 @@ class ImageApiTest {
     byte[] png = TestData.bytes("images/bag.png");
     HttpResponse<byte[]> noSettings = classify("/v1/models/half_plus_two:classify-image", png);
     assertThat(noSettings.statusCode()).isEqualTo(400);
-    assertThat(json(noSettings).get("error").asText()).contains("declares no image preprocessing");
+    assertThat(json(noSettings).get("error").asText()).contains("has no image preprocessing");
     HttpResponse<byte[]> badTopK =
         classify("/v1/models/fashion-convnet:classify-image?top_k=zero", png);
     assertThat(badTopK.statusCode()).isEqualTo(400);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tuneserve.testing.FashionJobs;
+import io.tuneserve.testing.ImageJobs;
 import io.tuneserve.testing.TestServer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -25,11 +25,11 @@ class RegistryApiTest {
     "top", "other", "top", "other", "top", "footwear", "top", "footwear", "other", "footwear"
   };
   private static TestServer server;
-  private static FashionJobs jobs;
+  private static ImageJobs jobs;
 
   @BeforeAll
   static void start() throws Exception {
-    jobs = new FashionJobs();
+    jobs = new ImageJobs();
     server = new TestServer().withDemoModel().set("registry.keep_versions", 2).start();
   }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tuneserve.data.LabelledImages;
-import io.tuneserve.testing.FashionJobs;
+import io.tuneserve.testing.ImageJobs;
 import io.tuneserve.testing.TestServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -30,7 +30,7 @@ class HeadSharingTest {
 
   @Test
   void headsShareTheBaseAndItsBatches() throws Exception {
-    FashionJobs jobs = new FashionJobs();
+    ImageJobs jobs = new ImageJobs();
     LabelledImages images = jobs.images();
     String[] groups = {
       "top", "other", "top", "other", "top", "shoe", "top", "shoe", "other", "shoe"

@@ -109,7 +109,7 @@ class SlowLoadTest {
       Files.write(repository.resolve("m/" + version + "/saved_model.pb"), new byte[] {0});
     }
     ModelLoader loader =
-        directory -> {
+        (directory, features) -> {
           if (directory.getFileName().toString().equals("2")) {
             try {
               release.await(30, TimeUnit.SECONDS);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tuneserve.data.FashionMnist;
 import io.tuneserve.data.LabelledImages;
+import io.tuneserve.model.FeatureLayers;
 import io.tuneserve.model.LoadedModel;
 import io.tuneserve.model.TensorData;
 import io.tuneserve.testing.TestData;
@@ -251,7 +252,7 @@ class TensorFlowTrainerTest {
         .train(
             new TrainingRequest(
                 TestData.fashionConvnet(),
-                "features",
+                new FeatureLayers("features", null, null),
                 "features",
                 "block2",
                 strategy,
@@ -295,7 +296,7 @@ class TensorFlowTrainerTest {
                     .train(
                         new TrainingRequest(
                             TestData.fashionConvnet(),
-                            "nope",
+                            new FeatureLayers("nope", null, null),
                             "features",
                             null,
                             Strategy.FEATURE_EXTRACTOR,

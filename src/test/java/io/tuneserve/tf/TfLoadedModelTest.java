@@ -42,8 +42,9 @@ class TfLoadedModelTest {
   }
 
   @Test
-  void aTf2ModelsInitializerWritesAndItsServingFunctionDoesNot() throws Exception {
+  void aTf2ModelsInitializerIsNeverRunForARequestAndItsServingFunctionIs() throws Exception {
     try (LoadedModel model = loader.load(TestData.tfServingHalfPlusTwoTf2())) {
+      assertThat(model.loadNote()).startsWith("inlined ");
       assertThat(model.writes("serving_default")).isEmpty();
       assertThat(model.writes("__saved_model_init_op")).isPresent();
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tuneserve.data.FashionMnist;
 import io.tuneserve.data.LabelledImages;
+import io.tuneserve.model.FeatureLayers;
 import io.tuneserve.model.TensorData;
 import io.tuneserve.tf.TensorFlowTrainer;
 import io.tuneserve.training.ClassifierLoss;
@@ -156,7 +157,7 @@ public final class TrainingImpact {
     try {
       new TensorFlowTrainer()
           .train(
-              new TrainingRequest(Path.of("models/fashion-convnet/1"), "features", "features", "block2", Strategy.FINE_TUNE, examples, HP, output, null),
+              new TrainingRequest(Path.of("models/fashion-convnet/1"), new FeatureLayers("features", null, null), "features", "block2", Strategy.FINE_TUNE, examples, HP, output, null),
               new TrainingProgress() {
                 @Override
                 public void phase(Phase phase) {}

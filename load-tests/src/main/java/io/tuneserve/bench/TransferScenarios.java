@@ -2,6 +2,8 @@ package io.tuneserve.bench;
 
 import io.tuneserve.data.FashionMnist;
 import io.tuneserve.data.LabelledImages;
+import io.tuneserve.data.UciDigits;
+import io.tuneserve.model.FeatureLayers;
 import io.tuneserve.model.LoadedModel;
 import io.tuneserve.model.TensorData;
 import io.tuneserve.tf.TensorFlowTrainer;
@@ -17,12 +19,6 @@ import io.tuneserve.training.Strategy;
 import io.tuneserve.training.StrategyDecision;
 import io.tuneserve.training.TrainingProgress;
 import io.tuneserve.training.TrainingRequest;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
 
 /**
  * The four transfer-learning scenarios of the CS231n notes on real data, each trained with every
@@ -62,25 +57,50 @@ public final class TransferScenarios {
     LabelledImages fashionTrain = fashion.train();
     LabelledImages fashionTest = fashion.test();
 
-    Path base = work.resolve("base/1");
-    long start = System.nanoTime();
-    double baseAccuracy;
-    try (ConvNetTrainer trainer = new ConvNetTrainer(5, 42)) {
-      trainer.train(select(fashionTrain, 0, 5, Integer.MAX_VALUE), new ConvNetTrainer.Settings(2, 64, 0.01f, 42), r -> {});
-      baseAccuracy = trainer.accuracy(select(fashionTest, 0, 5, Integer.MAX_VALUE));
-      trainer.export(base);
+    // --base DIR: start from a SavedModel of 28x28x1 input instead (a Keras / TF2 export works: its
+    // CNN codes are found as it loads); otherwise the zoo ConvNet pretrained on classes 0-4.
+    List<String> arguments = new ArrayList<>(List.of(args));
+    int baseFlag = arguments.indexOf("--base");
+    Path givenBase = null;
+    if (baseFlag >= 0) {
+      givenBase = Path.of(arguments.get(baseFlag + 1));
+      arguments.subList(baseFlag, baseFlag + 2).clear();
     }
-    System.out.printf(
-        Locale.ROOT, "base: classes 0-4, test accuracy %.4f, %.0f s%n", baseAccuracy, (System.nanoTime() - start) / 1e9);
+    Path base;
+    FeatureLayers layers;
+    String earlier;
+    String baseDescription;
+    if (givenBase != null) {
+      base = givenBase;
+      layers = FeatureLayers.automatic();
+      earlier = FeatureLayers.EARLIER;
+      baseDescription = "the SavedModel " + givenBase + ", its CNN codes found automatically";
+    } else {
+      base = work.resolve("base/1");
+      layers = new FeatureLayers("features", null, null);
+      earlier = "block2";
+      long start = System.nanoTime();
+      double baseAccuracy;
+      try (ConvNetTrainer trainer = new ConvNetTrainer(5, 42)) {
+        trainer.train(select(fashionTrain, 0, 5, Integer.MAX_VALUE), new ConvNetTrainer.Settings(2, 64, 0.01f, 42), r -> {});
+        baseAccuracy = trainer.accuracy(select(fashionTest, 0, 5, Integer.MAX_VALUE));
+        trainer.export(base);
+      }
+      System.out.printf(
+          Locale.ROOT, "base: classes 0-4, test accuracy %.4f, %.0f s%n", baseAccuracy, (System.nanoTime() - start) / 1e9);
+      baseDescription =
+          String.format(
+              Locale.ROOT, "fashion ConvNet pretrained on Fashion-MNIST classes 0-4 (2 epochs, test accuracy %.4f)", baseAccuracy);
+    }
 
-    Path digitsFile = Path.of(args.length > 0 ? args[0] : "../shared/testdata/digits/digits.csv.gz");
+    Path digitsFile = Path.of(!arguments.isEmpty() ? arguments.get(0) : "../shared/testdata/digits/digits.csv.gz");
     if (!Files.exists(digitsFile)) {
       System.err.println(
           "needs the handwritten digits at " + digitsFile.toAbsolutePath().normalize()
               + " (../shared/testdata/digits/ beside the checkout, or pass the file's path)");
       System.exit(2);
     }
-    LabelledImages digits = digits(digitsFile);
+    LabelledImages digits = UciDigits.read(digitsFile);
     List<Scenario> scenarios =
         List.of(
             new Scenario("small, similar", examples(select(fashionTrain, 5, 10, 20)), examples(select(fashionTest, 5, 10, 400))),
@@ -102,7 +122,7 @@ public final class TransferScenarios {
         long began = System.nanoTime();
         new TensorFlowTrainer()
             .train(
-                new TrainingRequest(base, "features", "features", "block2", strategy, scenario.train(), hp, output, null),
+                new TrainingRequest(base, layers, "features", earlier, strategy, scenario.train(), hp, output, null),
                 new TrainingProgress() {
                   @Override
                   public void phase(Phase phase) {}
@@ -145,7 +165,7 @@ public final class TransferScenarios {
     }
 
     StringBuilder md = new StringBuilder();
-    md.append(String.format(Locale.ROOT, "Base: fashion ConvNet pretrained on Fashion-MNIST classes 0-4 (2 epochs, test accuracy %.4f).%n%n", baseAccuracy));
+    md.append("Base: ").append(baseDescription).append(".\n\n");
     md.append("| scenario | examples | strategy | held-out accuracy | training time (s) | auto's decision |\n|---|---|---|---|---|---|\n");
     for (Row row : rows) {
       md.append(
@@ -208,43 +228,11 @@ public final class TransferScenarios {
     return new LabelledExamples(TensorData.ofFloats(new long[] {chosen.size(), 28, 28, 1}, pixels), labels, DIGITS);
   }
 
-  /** The UCI digits, each 8x8 image upsampled to 28x28 (bilinear) and scaled to [0, 1]. */
-  private static LabelledImages digits(Path csv) throws Exception {
-    List<float[]> images = new ArrayList<>();
-    List<Integer> labels = new ArrayList<>();
-    try (BufferedReader lines =
-        new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(csv)), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = lines.readLine()) != null) {
-        String[] values = line.split(",", -1);
-        BufferedImage small = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
-        for (int p = 0; p < 64; p++) {
-          small.getRaster().setSample(p % 8, p / 8, 0, Math.round(Integer.parseInt(values[p].trim()) * 255f / 16));
-        }
-        BufferedImage large = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
-        Graphics2D g = large.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(small, 0, 0, 28, 28, null);
-        g.dispose();
-        float[] pixels = new float[784];
-        for (int p = 0; p < 784; p++) {
-          pixels[p] = large.getRaster().getSample(p % 28, p / 28, 0) / 255f;
-        }
-        images.add(pixels);
-        labels.add(Integer.parseInt(values[64].trim()));
-      }
-    }
-    float[] all = new float[images.size() * 784];
-    for (int i = 0; i < images.size(); i++) {
-      System.arraycopy(images.get(i), 0, all, i * 784, 784);
-    }
-    return new LabelledImages(images.size(), 28, 28, all, labels.stream().mapToInt(Integer::intValue).toArray());
-  }
-
   private static double evaluate(Path model, LabelledExamples test) throws Exception {
     try (LoadedModel loaded = new TfModelLoader(TfRuntimeOptions.defaults()).load(model)) {
+      String input = loaded.signatures().get("serving_default").inputs().keySet().iterator().next();
       TensorData probabilities =
-          loaded.run("serving_default", Map.of("images", test.images()), Set.of("probabilities")).get("probabilities");
+          loaded.run("serving_default", Map.of(input, test.images()), Set.of("probabilities")).get("probabilities");
       int classes = (int) probabilities.dim(1);
       int correct = 0;
       for (int i = 0; i < test.count(); i++) {
