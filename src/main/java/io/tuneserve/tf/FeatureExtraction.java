@@ -21,7 +21,7 @@ final class FeatureExtraction {
   /** The features of every image, as one {@code [n, dimension]} tensor. */
   static TensorData codes(
       Session session,
-      Output<TFloat32> images,
+      Output<?> images,
       Output<TFloat32> features,
       TensorData all,
       TrainingProgress progress) {
@@ -34,7 +34,7 @@ final class FeatureExtraction {
       }
       int n = Math.min(BATCH, count - from);
       try (Tensor input = TensorConverter.toTensor(all.rows(from, n));
-          Result result = session.runner().feed(images, (TFloat32) input).fetch(features).run()) {
+          Result result = session.runner().feed(images, input).fetch(features).run()) {
         TensorData values = TensorConverter.fromTensor(result.get(0));
         if (values.rank() != 2) {
           throw ServingException.invalid(

@@ -29,7 +29,7 @@ final class Fitter {
 
   private final Session session;
   private final NewHead head;
-  private final Output<TFloat32> input;
+  private final Output<?> input;
   private final TensorData data;
   private final int[] labels;
   private final VariableValues trained;
@@ -40,7 +40,7 @@ final class Fitter {
   Fitter(
       Session session,
       NewHead head,
-      Output<TFloat32> input,
+      Output<?> input,
       TensorData data,
       int[] labels,
       VariableValues trained) {
@@ -132,7 +132,7 @@ final class Fitter {
       fed.add(x);
       TInt64 ys = TInt64.tensorOf(Shape.of(batch.length), DataBuffers.of(y, true, false));
       fed.add(ys);
-      Session.Runner runner = session.runner().feed(input, (TFloat32) x).feed(head.labels, ys);
+      Session.Runner runner = session.runner().feed(input, x).feed(head.labels, ys);
       for (int g = 0; g < stage.op().groups().size(); g++) {
         TFloat32 rate = TFloat32.scalarOf((float) stage.rates()[g]);
         fed.add(rate);
@@ -155,8 +155,7 @@ final class Fitter {
       int[] batch =
           Arrays.copyOfRange(subset, from, Math.min(subset.length, from + EVALUATION_BATCH));
       try (Tensor x = TensorConverter.toTensor(data.selectRows(batch));
-          Result result =
-              session.runner().feed(input, (TFloat32) x).fetch(head.probabilities).run()) {
+          Result result = session.runner().feed(input, x).fetch(head.probabilities).run()) {
         TFloat32 p = (TFloat32) result.get(0);
         int classes = (int) p.shape().get(1);
         for (int i = 0; i < batch.length; i++) {

@@ -316,8 +316,7 @@ public final class TensorFlowTrainer implements Trainer {
   }
 
   /** The base model's feature signature: its image input and its outputs. */
-  private record Base(
-      Graph graph, String imageAlias, Output<TFloat32> images, SignatureDef features) {
+  private record Base(Graph graph, String imageAlias, Output<?> images, SignatureDef features) {
 
     static Base of(OpenModel model, TrainingRequest request) {
       SignatureDef features = model.signatures().get(request.featureSignature());
@@ -333,8 +332,7 @@ public final class TensorFlowTrainer implements Trainer {
       }
       String imageAlias = features.getInputsMap().keySet().iterator().next();
       TensorInfo imageInfo = features.getInputsMap().get(imageAlias);
-      @SuppressWarnings("unchecked")
-      Output<TFloat32> images = (Output<TFloat32>) model.graph().outputOrThrow(imageInfo.getName());
+      Output<?> images = model.graph().outputOrThrow(imageInfo.getName());
       return new Base(model.graph(), imageAlias, images, features);
     }
 
@@ -353,7 +351,7 @@ public final class TensorFlowTrainer implements Trainer {
       Session session,
       Graph graph,
       String imageAlias,
-      Output<TFloat32> images,
+      Output<?> images,
       SignatureDef baseFeatures,
       NewHead head,
       TrainingRequest request) {

@@ -77,7 +77,8 @@ public final class ImageJobs {
     return json.append(']').toString();
   }
 
-  private static String body(
+  /** A job request: instances and labels are the JSON array elements, comma-separated. */
+  public static String body(
       String base, String target, String options, CharSequence instances, CharSequence labels) {
     return "{\"base_model\": \""
         + base

@@ -19,10 +19,6 @@ public final class TestModels {
   private TestModels() {}
 
   /**
-   * Exports {@code y = x * factor} with input {@code x} of shape [-1, width] and a variable holding
-   * the factor, so the export has a variables directory like any trained model.
-   */
-  /**
    * Exports {@code y = slope * x + intercept} with input {@code x} of shape [-1, 1] and output
    * {@code y}, slope and intercept held in variables: the same function and tensor names as TF
    * Serving's {@code half_plus_two} test model, exported by TensorFlow Java.
@@ -35,10 +31,14 @@ public final class TestModels {
       Variable<TFloat32> a = tf.withName("a").variable(tf.withInitScope().constant(slope));
       Variable<TFloat32> b = tf.withName("b").variable(tf.withInitScope().constant(intercept));
       var y = tf.withName("y").math.add(tf.math.mul(x, a), b);
-      export(directory, graph, x, y);
+      export(directory, graph, "x", x, "y", y);
     }
   }
 
+  /**
+   * Exports {@code y = x * factor} with input {@code x} of shape [-1, width] and a variable holding
+   * the factor, so the export has a variables directory like any trained model.
+   */
   public static void exportScale(Path directory, float factor, int width) throws IOException {
     try (Graph graph = new Graph()) {
       Ops tf = Ops.create(graph);
@@ -46,12 +46,94 @@ public final class TestModels {
           tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, width)));
       Variable<TFloat32> scale = tf.withName("scale").variable(tf.withInitScope().constant(factor));
       var y = tf.withName("y").math.mul(x, scale);
-      export(directory, graph, x, y);
+      export(directory, graph, "x", x, "y", y);
     }
   }
 
+  /**
+   * Exports a small ConvNet for 32x32 RGB images with random weights and no features signature:
+   * three conv + ReLU blocks ({@code block1}..{@code block3}, the first two max-pooled), a global
+   * mean, and a dense softmax over {@code classes} ({@code head}). With {@code rawBytes} its input
+   * is UINT8 0..255 and the graph rescales it to [0, 1] itself.
+   */
+  public static void exportRgbConvNet(Path directory, int classes, boolean rawBytes)
+      throws IOException {
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      Operand<?> input;
+      Operand<TFloat32> x;
+      if (rawBytes) {
+        Placeholder<org.tensorflow.types.TUint8> bytes =
+            tf.withName("image")
+                .placeholder(
+                    org.tensorflow.types.TUint8.class, Placeholder.shape(Shape.of(-1, 32, 32, 3)));
+        input = bytes;
+        x = tf.math.mul(tf.dtypes.cast(bytes, TFloat32.class), tf.constant(1f / 255));
+      } else {
+        Placeholder<TFloat32> floats =
+            tf.withName("image")
+                .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 32, 32, 3)));
+        input = floats;
+        x = floats;
+      }
+      int[] widths = {3, 8, 16, 32};
+      for (int block = 1; block <= 3; block++) {
+        Ops scope = tf.withSubScope("block" + block);
+        Variable<TFloat32> kernel =
+            scope
+                .withName("kernel")
+                .variable(random(tf, new long[] {3, 3, widths[block - 1], widths[block]}, block));
+        Variable<TFloat32> bias =
+            scope
+                .withName("bias")
+                .variable(
+                    tf.withInitScope()
+                        .zeros(
+                            tf.withInitScope().constant(new long[] {widths[block]}),
+                            TFloat32.class));
+        x =
+            scope.nn.relu(
+                scope.nn.biasAdd(
+                    scope.nn.conv2d(x, kernel, java.util.List.of(1L, 1L, 1L, 1L), "SAME"), bias));
+        if (block < 3) {
+          x =
+              scope.nn.maxPool(
+                  x,
+                  tf.constant(new int[] {1, 2, 2, 1}),
+                  tf.constant(new int[] {1, 2, 2, 1}),
+                  "VALID");
+        }
+      }
+      Operand<TFloat32> pooled = tf.withName("pool").math.mean(x, tf.constant(new int[] {1, 2}));
+      Ops head = tf.withSubScope("head");
+      Variable<TFloat32> w =
+          head.withName("kernel").variable(random(tf, new long[] {32, classes}, 9));
+      Variable<TFloat32> b =
+          head.withName("bias")
+              .variable(
+                  tf.withInitScope()
+                      .zeros(tf.withInitScope().constant(new long[] {classes}), TFloat32.class));
+      Operand<TFloat32> probabilities =
+          head.withName("probabilities")
+              .nn
+              .softmax(head.nn.biasAdd(head.linalg.matMul(pooled, w), b));
+      export(directory, graph, "image", input, "probabilities", probabilities);
+    }
+  }
+
+  private static Operand<TFloat32> random(Ops tf, long[] shape, long seed) {
+    Ops init = tf.withInitScope();
+    return init.math.mul(
+        init.random.truncatedNormal(
+            init.constant(shape),
+            TFloat32.class,
+            org.tensorflow.op.random.TruncatedNormal.seed(seed)),
+        init.constant(0.3f));
+  }
+
+  /** Exports the graph with one serving signature from {@code x} to {@code y}. */
   private static void export(
-      Path directory, Graph graph, Placeholder<TFloat32> x, Operand<TFloat32> y)
+      Path directory, Graph graph, String in, Operand<?> x, String out, Operand<?> y)
       throws IOException {
     try (Session session = new Session(graph)) {
       session.initialize();
@@ -59,8 +141,8 @@ public final class TestModels {
           Signature.builder()
               .key("serving_default")
               .methodName("tensorflow/serving/predict")
-              .input("x", x)
-              .output("y", y)
+              .input(in, x)
+              .output(out, y)
               .build();
       SavedModelBundle.exporter(directory.toString())
           .withSession(session)

@@ -1,0 +1,133 @@
+package io.tuneserve.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tuneserve.testing.ImageJobs;
+import io.tuneserve.testing.TestServer;
+import io.tuneserve.tf.TestModels;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * RGB models exported by TensorFlow Java, dropped in with no model.yaml: one takes floats in [0,
+ * 1], one takes raw UINT8 pixels and rescales them itself. Both classify PNGs with preprocessing
+ * read from their input signature, and learn red from blue through feature extraction and
+ * fine-tuning.
+ */
+class RgbModelsTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static TestServer server;
+  private static Path exports;
+
+  @BeforeAll
+  static void start() throws Exception {
+    exports = Files.createTempDirectory("rgb-models");
+    TestModels.exportRgbConvNet(exports.resolve("floats/1"), 4, false);
+    TestModels.exportRgbConvNet(exports.resolve("bytes/1"), 4, true);
+    server =
+        new TestServer()
+            .withVersion("rgb", 1, exports.resolve("floats/1"))
+            .withVersion("rgb-raw", 1, exports.resolve("bytes/1"))
+            .start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.close();
+    }
+    TestServer.deleteTree(exports);
+  }
+
+  @Test
+  void bothClassifyAColourPngAndLearnRedFromBlue() throws Exception {
+    for (String model : new String[] {"rgb", "rgb-raw"}) {
+      HttpResponse<byte[]> reply =
+          server.post(
+              "/v1/models/" + model + ":classify-image",
+              png(new Random(1), true, 48),
+              Map.of("Content-Type", "image/png"));
+      assertThat(reply.statusCode()).as(new String(reply.body())).isEqualTo(200);
+      assertThat(JSON.readTree(reply.body()).get("predictions").size()).isEqualTo(4);
+
+      JsonNode layers = JSON.readTree(server.get("/v2/models/" + model + "/layers").body());
+      assertThat(layers.at("/features/features").asText()).isEqualTo("cnn_codes/features:0");
+      assertThat(layers.at("/features/earlier").asText()).isEqualTo("cnn_codes/earlier:0");
+
+      for (String strategy : new String[] {"feature_extractor", "fine_tune"}) {
+        String target = model + "-" + strategy.replace('_', '-');
+        JsonNode job =
+            run(
+                job(
+                    model,
+                    target,
+                    "\"strategy\": \""
+                        + strategy
+                        + "\", \"hyperparameters\": {\"epochs\": 20, \"frozen_blocks\": 1,"
+                        + " \"validation_fraction\": 0}"));
+        assertThat(job.get("state").asText()).as(job.toString()).isEqualTo("SUCCEEDED");
+        for (boolean red : new boolean[] {true, false}) {
+          HttpResponse<byte[]> classified =
+              server.post(
+                  "/v1/models/" + target + ":classify-image",
+                  png(new Random(99), red, 40),
+                  Map.of("Content-Type", "image/png"));
+          assertThat(classified.statusCode()).as(new String(classified.body())).isEqualTo(200);
+          assertThat(JSON.readTree(classified.body()).at("/predictions/0/label").asText())
+              .as(target + ": " + new String(classified.body()))
+              .isEqualTo(red ? "red" : "blue");
+        }
+      }
+    }
+  }
+
+  private static JsonNode run(String body) throws Exception {
+    HttpResponse<String> submitted = server.post("/v1/jobs", body);
+    assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+    return server.client().awaitJob(JSON.readTree(submitted.body()).get("id").asText());
+  }
+
+  /** 16 red and 16 blue noisy PNGs of assorted sizes, as b64 instances. */
+  private static String job(String base, String target, String options) throws IOException {
+    Random random = new Random(7);
+    StringBuilder instances = new StringBuilder();
+    StringBuilder labels = new StringBuilder();
+    for (int i = 0; i < 32; i++) {
+      boolean red = i % 2 == 0;
+      String b64 = Base64.getEncoder().encodeToString(png(random, red, 24 + i));
+      instances.append(i == 0 ? "" : ",").append("{\"b64\": \"").append(b64).append("\"}");
+      labels.append(i == 0 ? "" : ",").append(red ? "\"red\"" : "\"blue\"");
+    }
+    return ImageJobs.body(base, target, options, instances, labels);
+  }
+
+  /** A mostly red or mostly blue image with noise in every channel. */
+  private static byte[] png(Random random, boolean red, int size) throws IOException {
+    BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < size; y++) {
+      for (int x = 0; x < size; x++) {
+        int strong = 150 + random.nextInt(100);
+        int weak = random.nextInt(90);
+        int green = random.nextInt(90);
+        int rgb = red ? (strong << 16) | (green << 8) | weak : (weak << 16) | (green << 8) | strong;
+        image.setRGB(x, y, rgb);
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(image, "png", out);
+    return out.toByteArray();
+  }
+}
