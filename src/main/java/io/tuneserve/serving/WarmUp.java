@@ -22,12 +22,12 @@ import java.util.TreeMap;
  * it (several times the steady run time). Uses zeros shaped as the default signature declares
  * (unknown image dimensions from the model's image settings).
  *
- * <p>A batched version is first timed at batch sizes 1, 2, 4, ... up to the largest batch, until
- * the time per image has stopped falling: on a CPU, a network whose activations outgrow the caches
- * (large images) runs no faster, or slower, per image in larger batches, so its batches are capped
- * at the largest size that was within {@link #SAME_SPEED} of the fastest, once a second timing of
- * the sizes from there up has confirmed it. Then every batch size up to that cap is run once,
- * smallest first, as long as the time allowed lasts.
+ * <p>A batched version is first timed at batch sizes 1, 2, 4, ... up to the largest batch (each
+ * size while its runs fit in the time left): on a CPU, a network whose activations outgrow the
+ * caches (large images) runs no faster, or slower, per image in larger batches, so its batches are
+ * capped at the largest size that was within {@link #SAME_SPEED} of the fastest, once a second
+ * timing of the sizes from there up has confirmed it. Then every batch size up to that cap is run
+ * once, smallest first, as long as the time allowed lasts.
  */
 final class WarmUp {
   /** Times per image within this factor of the fastest count as equally fast. */
@@ -114,8 +114,9 @@ final class WarmUp {
       Map<Integer, Double> msPerImage) {
     double fastest = Double.MAX_VALUE;
     double slowest = 0;
-    int slowerInARow = 0;
-    for (int rows = 1; rows <= largestBatch && slowerInARow < 2; rows = next(rows, largestBatch)) {
+    // Every size is timed while time is left, even after slower ones: a disturbed timing of one or
+    // two sizes (another process, a collection) must not hide the larger sizes that pay off.
+    for (int rows = 1; rows <= largestBatch; rows = next(rows, largestBatch)) {
       // A size is timed only when its runs, at the slowest time per image seen so far, fit in the
       // time left: a heavy model's largest batches may take seconds.
       long expected = Math.round((TIMED_RUNS + 1) * rows * slowest * 1e6);
@@ -132,7 +133,6 @@ final class WarmUp {
       msPerImage.put(rows, perImage);
       fastest = Math.min(fastest, perImage);
       slowest = Math.max(slowest, perImage);
-      slowerInARow = perImage > fastest * SAME_SPEED ? slowerInARow + 1 : 0;
     }
   }
 
