@@ -53,6 +53,14 @@ class ThreeNodeClusterTest {
 
   /** Starts three nodes (the first with the demo model) and waits until all serve it. */
   private List<NodeProcess> threeNodes() throws Exception {
+    return threeNodes(Map.of());
+  }
+
+  /**
+   * Starts three nodes, the first with the demo model and {@code more} (version 1 of each, by model
+   * name), and waits until all serve every one.
+   */
+  private List<NodeProcess> threeNodes(Map<String, Path> more) throws Exception {
     cluster = TestCluster.of(4);
     List<NodeProcess> nodes = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
@@ -60,6 +68,7 @@ class ThreeNodeClusterTest {
       if (i == 0) {
         TestServer.copyTree(TestData.fashionConvnet(), models.resolve("fashion-convnet/1"));
         Files.copy(TestData.fashionConvnetSettings(), models.resolve("fashion-convnet/model.yaml"));
+        more.forEach((name, version) -> TestServer.copyTree(version, models.resolve(name + "/1")));
       }
       Map<String, Object> settings = new HashMap<>(cluster.member(i));
       settings.put("models.poll_interval_seconds", 0);
@@ -73,6 +82,9 @@ class ThreeNodeClusterTest {
       node.awaitReady(Duration.ofSeconds(60));
     }
     awaitRegistry(nodes.get(1).client(), available("fashion-convnet", "1", 3));
+    for (String name : more.keySet()) {
+      awaitRegistry(nodes.get(1).client(), available(name, "1", 3));
+    }
     return nodes;
   }
 
@@ -142,6 +154,31 @@ class ThreeNodeClusterTest {
     } else {
       assertThat(actual).isEqualTo(expected);
     }
+  }
+
+  @Test
+  void aKerasModelFineTunedOnOneNodeServesFromEveryNode() throws Exception {
+    Path keras = TestData.shared("thirdparty").resolve("mnist-cnn-2shard/1");
+    List<NodeProcess> nodes = threeNodes(Map.of("keras-digits", keras));
+    NodeClient a = nodes.get(0).client();
+    String fineTune =
+        submit(
+            a,
+            jobs.job(
+                "keras-digits",
+                "keras-groups",
+                new String[] {"top", "trouser", "pullover"},
+                90,
+                28,
+                "\"strategy\": \"fine_tune\", \"hyperparameters\": {\"epochs\": 2,"
+                    + " \"frozen_blocks\": 2, \"seed\": 1}"));
+    JsonNode done = nodes.get(1).client().awaitJob(fineTune);
+    assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
+    awaitRegistry(nodes.get(2).client(), available("keras-groups", "1", 3));
+    JsonNode expected = predict(a, "keras-groups");
+    assertThat(expected.get(0).get("probabilities")).hasSize(3);
+    assertClose(predict(nodes.get(1).client(), "keras-groups"), expected);
+    assertClose(predict(nodes.get(2).client(), "keras-groups"), expected);
   }
 
   @Test
