@@ -54,12 +54,14 @@ public final class HttpVerticle extends VerticleBase {
             streams);
     jobsApi.mountWebSocket(router);
     router.route().handler(new RawBody(settings.maxBodyBytes()));
+    // Vert.x Web tries routes in order and matches each regex path before its method, so the
+    // inference routes, which take nearly every request, come first.
+    oip.mount(router);
+    new TfServingApi(inference, manager, settings.maxImagePixels()).mount(router);
     new HealthApi(parts.node(), parts.draining(), parts.prometheus()).mount(router);
     new ImageApi(inference, settings.maxImagePixels()).mount(router);
-    new TfServingApi(inference, manager, settings.maxImagePixels()).mount(router);
     new TfServingExamplesApi(inference).mount(router);
     new LayersApi(manager).mount(router);
-    oip.mount(router);
     new ManagementApi(manager, parts.node()::refresh).mount(router);
     new RegistryApi(parts.publisher()).mount(router);
     router.get("/").handler(ctx -> ctx.redirect("/console/"));

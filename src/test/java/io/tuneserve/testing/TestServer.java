@@ -27,6 +27,7 @@ public final class TestServer implements AutoCloseable {
   private javax.net.ssl.SSLContext tls;
   private TuneServer server;
   private int port;
+  private static final int BIND_ATTEMPTS = 5;
 
   public TestServer() {
     try {
@@ -91,20 +92,35 @@ public final class TestServer implements AutoCloseable {
     return this;
   }
 
-  /** Starts the server and waits until it reports ready. */
+  /**
+   * Starts the server and waits until it reports ready. A port found free can be taken by another
+   * socket before the server binds it (outgoing connections draw from the same range), so a start
+   * that fails to bind is retried on new ports.
+   */
   public TestServer start() throws Exception {
-    port = freePort();
-    client = tls == null ? new NodeClient(port) : new NodeClient(port, tls);
-    overrides.put("http.port", port);
-    overrides.put("models.directory", repository.toString());
-    if (!overrides.containsKey("cluster.port")) {
-      int member = freePort();
-      overrides.put("cluster.port", member);
-      overrides.put("cluster.members", "127.0.0.1:" + member);
+    boolean ownMemberPort = !overrides.containsKey("cluster.port");
+    for (int attempt = 1; ; attempt++) {
+      port = freePort();
+      overrides.put("http.port", port);
+      overrides.put("models.directory", repository.toString());
+      if (ownMemberPort) {
+        int member = freePort();
+        overrides.put("cluster.port", member);
+        overrides.put("cluster.members", "127.0.0.1:" + member);
+      }
+      ServerConfig config = new ConfigLoader().load(null, Map.of(), overrides);
+      server = new TuneServer(config);
+      try {
+        server.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        break;
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (attempt == BIND_ATTEMPTS || !(rootCause(e) instanceof java.net.BindException)) {
+          throw e;
+        }
+        server.close();
+      }
     }
-    ServerConfig config = new ConfigLoader().load(null, Map.of(), overrides);
-    server = new TuneServer(config);
-    server.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    client = tls == null ? new NodeClient(port) : new NodeClient(port, tls);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (get("/v2/health/ready").statusCode() != 200) {
       assertThat(System.nanoTime()).as("server ready in time").isLessThan(deadline);
@@ -155,6 +171,14 @@ public final class TestServer implements AutoCloseable {
       server.close();
     }
     deleteTree(repository);
+  }
+
+  private static Throwable rootCause(Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    return cause;
   }
 
   public static int freePort() throws IOException {
