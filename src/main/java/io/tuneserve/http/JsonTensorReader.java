@@ -70,6 +70,22 @@ final class JsonTensorReader {
       }
     } else if (node.isObject() && images != null && node.has("b64")) {
       TensorData image = images.decode(base64(node));
+      if (shape.size() >= depth + 2
+          && (shape.get(depth) != image.dim(0) || shape.get(depth + 1) != image.dim(1))) {
+        throw ServingException.invalid(
+            "input '"
+                + input
+                + "': the images differ in size ("
+                + image.dim(0)
+                + "x"
+                + image.dim(1)
+                + " after "
+                + shape.get(depth)
+                + "x"
+                + shape.get(depth + 1)
+                + "); the model takes images at any size, so the images of one request must"
+                + " share one (a job can give image_size to resize them)");
+      }
       for (int i = 0; i < image.rank(); i++) {
         dimension(depth + i, image.dim(i));
       }

@@ -19,8 +19,9 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Turns PNG or JPEG bytes into a {@code [height, width, channels]} tensor as a model's image
- * settings describe: resized (bilinear), converted to greyscale or RGB, mapped to {@code pixel *
- * scale + offset}. Images above a pixel limit are refused before they are decoded.
+ * settings describe: resized (bilinear; kept at its own size when the settings give none),
+ * converted to greyscale or RGB, mapped to {@code pixel * scale + offset}. Images above a pixel
+ * limit are refused before they are decoded.
  */
 public final class ImageDecoder {
   private final ModelSettings.ImageInput settings;
@@ -56,8 +57,9 @@ public final class ImageDecoder {
 
   public TensorData decode(byte[] encoded) {
     BufferedImage source = read(encoded);
-    int height = settings.height();
-    int width = settings.width();
+    boolean ownSize = settings.height() == 0 || settings.width() == 0;
+    int height = ownSize ? source.getHeight() : settings.height();
+    int width = ownSize ? source.getWidth() : settings.width();
     Pixels out = new Pixels(height * width * settings.channels());
     if (source.getType() == BufferedImage.TYPE_3BYTE_BGR
         && source.getWidth() == width

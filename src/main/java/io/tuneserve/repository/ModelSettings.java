@@ -102,7 +102,9 @@ public record ModelSettings(
   /**
    * Image preprocessing: decoded pixels are resized to height x width, converted to the number of
    * channels, and mapped to {@code pixel * scale + offset}. What model.yaml leaves out (input,
-   * height, width, channels, output) is taken from the model's signature when the version loads.
+   * height, width, channels, output) is taken from the model's signature when the version loads;
+   * height and width stay 0 (images at the size they decode to) for a model whose input leaves them
+   * open.
    */
   public record ImageInput(
       @JsonProperty("signature") String signature,
@@ -115,6 +117,7 @@ public record ModelSettings(
       @JsonProperty("offset") Double offset) {
 
     public ImageInput {
+      // 0 x 0 once completed: the model takes any size, and images keep the size they decode to.
       if (height < 0 || width < 0) {
         throw new IllegalArgumentException(
             "image height and width must be positive (or left out to take the model's)");
@@ -159,7 +162,10 @@ public record ModelSettings(
       int w = width > 0 ? width : image && shape[2] > 0 ? Math.toIntExact(shape[2]) : 0;
       int c =
           channels > 0 ? channels : image && (shape[3] == 1 || shape[3] == 3) ? (int) shape[3] : 0;
-      if (h == 0 || w == 0 || c == 0) {
+      // A model whose input leaves height and width open (one that resizes in its graph) takes
+      // images at the size they decode to, unless model.yaml names one.
+      boolean anySize = image && shape[1] < 0 && shape[2] < 0 && height == 0 && width == 0;
+      if (c == 0 || (!anySize && (h == 0 || w == 0))) {
         return null;
       }
       String scores = output;

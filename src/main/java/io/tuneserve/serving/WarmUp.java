@@ -233,9 +233,9 @@ final class WarmUp {
       }
       if (i == 0) {
         shape[i] = 1;
-      } else if (isImage && i == 1) {
+      } else if (isImage && i == 1 && image.height() > 0) {
         shape[i] = image.height();
-      } else if (isImage && i == 2) {
+      } else if (isImage && i == 2 && image.width() > 0) {
         shape[i] = image.width();
       } else {
         return Optional.empty();

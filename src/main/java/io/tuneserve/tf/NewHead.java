@@ -125,7 +125,7 @@ final class NewHead {
   TrainOp trainOp(List<List<Operand<TFloat32>>> groups) {
     List<Output<?>> all = new ArrayList<>();
     groups.forEach(group -> group.forEach(v -> all.add(v.asOutput())));
-    Output<?>[] gradients = graph.addGradients(loss.asOutput(), all.toArray(Output<?>[]::new));
+    Output<?>[] gradients = Gradients.of(graph, loss.asOutput(), all.toArray(Output<?>[]::new));
     List<Op> updates = new ArrayList<>();
     List<Group> result = new ArrayList<>();
     Ops init = tf.withInitScope();

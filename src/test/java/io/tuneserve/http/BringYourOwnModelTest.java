@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Keras / TF2 SavedModels made by others, dropped into the repository as they are (no model.yaml):
  * their layers are listed, their CNN codes found, and feature-extractor and fine-tuning jobs on
- * them publish versions that answer, over HTTP with real sessions.
+ * them (top-layer, earlier-layer, fine-tuning and automatic) publish versions that answer, over
+ * HTTP with real sessions.
  */
 class BringYourOwnModelTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -82,37 +83,56 @@ class BringYourOwnModelTest {
   @Test
   void featureExtractorAndFineTuneJobsPublishVersionsThatAnswer() throws Exception {
     for (String model : new String[] {"mnist", "emotion"}) {
-      int size = model.equals("mnist") ? 28 : 48;
-      JsonNode head =
-          run(
-              fashion.job(
-                  model, model + "-head", NAMES, 60, size, "\"strategy\": \"feature_extractor\""));
-      assertThat(head.get("state").asText()).as(head.toString()).isEqualTo("SUCCEEDED");
-      JsonNode tuned =
-          run(
-              fashion.job(
-                  model,
-                  model + "-tuned",
-                  NAMES,
-                  60,
-                  size,
-                  "\"strategy\": \"fine_tune\", \"hyperparameters\": {\"epochs\": 2,"
-                      + " \"head_epochs\": 1, \"frozen_blocks\": 2, \"base_learning_rate\": 0.001}"));
-      assertThat(tuned.get("state").asText()).as(tuned.toString()).isEqualTo("SUCCEEDED");
-      for (String target : new String[] {model + "-head", model + "-tuned"}) {
-        HttpResponse<String> reply =
-            server.post(
-                "/v1/models/" + target + ":predict",
-                "{\"instances\": [" + fashion.image(0, size) + "]}");
-        assertThat(reply.statusCode()).as(target + ": " + reply.body()).isEqualTo(200);
-        JsonNode scores = JSON.readTree(reply.body()).at("/predictions/0/probabilities");
-        assertThat(scores.size()).as(reply.body()).isEqualTo(NAMES.length);
-      }
+      succeeded(model, model + "-head", "\"strategy\": \"feature_extractor\"");
+      succeeded(
+          model,
+          model + "-tuned",
+          "\"strategy\": \"fine_tune\", \"hyperparameters\": {\"epochs\": 2,"
+              + " \"head_epochs\": 1, \"frozen_blocks\": 2, \"base_learning_rate\": 0.001}");
       JsonNode layers = JSON.readTree(server.get("/v2/models/" + model + "-tuned/layers").body());
       assertThat(layers.get("layers").size())
           .as("the fine-tuned version is a graph whose layers can be read again")
           .isGreaterThan(3);
     }
+  }
+
+  @Test
+  void earlierLayerAndAutoJobsRunOnTheFoundLayers() throws Exception {
+    for (String model : new String[] {"mnist", "emotion"}) {
+      succeeded(
+          model,
+          model + "-early",
+          "\"strategy\": \"earlier_layer_features\", \"hyperparameters\": {\"epochs\": 4}");
+      JsonNode auto =
+          succeeded(
+              model,
+              model + "-auto",
+              "\"strategy\": \"auto\", \"hyperparameters\": {\"epochs\": 2}");
+      assertThat(auto.at("/decision/earlier_probe_accuracy").isNumber())
+          .as("the automatic earlier layer was probed: " + auto.get("decision"))
+          .isTrue();
+      assertThat(auto.at("/decision/chosen").asText())
+          .isIn("feature_extractor", "earlier_layer_features", "fine_tune");
+    }
+  }
+
+  /**
+   * Runs a job on the three Fashion-MNIST classes at the base's input size, and checks that it
+   * succeeded and that its new version answers with a score for each class.
+   */
+  private static JsonNode succeeded(String model, String target, String options) throws Exception {
+    int size = model.equals("mnist") ? 28 : 48;
+    JsonNode job = run(fashion.job(model, target, NAMES, 60, size, options));
+    assertThat(job.get("state").asText()).as(job.toString()).isEqualTo("SUCCEEDED");
+    HttpResponse<String> reply =
+        server.post(
+            "/v1/models/" + target + ":predict",
+            "{\"instances\": [" + fashion.image(0, size) + "]}");
+    assertThat(reply.statusCode()).as(target + ": " + reply.body()).isEqualTo(200);
+    assertThat(JSON.readTree(reply.body()).at("/predictions/0/probabilities").size())
+        .as(reply.body())
+        .isEqualTo(NAMES.length);
+    return job;
   }
 
   @Test

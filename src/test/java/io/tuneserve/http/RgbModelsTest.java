@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * RGB models exported by TensorFlow Java, dropped in with no model.yaml: one takes floats in [0,
  * 1], one takes raw UINT8 pixels and rescales them itself. Both classify PNGs with preprocessing
  * read from their input signature, and learn red from blue through feature extraction and
- * fine-tuning.
+ * fine-tuning. A third takes raw pixels of any size and resizes them in its graph. Fine-tuning
+ * through an op TensorFlow has no gradient for is refused with the op named.
  */
 class RgbModelsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,10 +38,14 @@ class RgbModelsTest {
     exports = Files.createTempDirectory("rgb-models");
     TestModels.exportRgbConvNet(exports.resolve("floats/1"), 4, false);
     TestModels.exportRgbConvNet(exports.resolve("bytes/1"), 4, true);
+    TestModels.exportRoundingConvNet(exports.resolve("rounded/1"), 4);
+    TestModels.exportResizingConvNet(exports.resolve("any-size/1"), 4);
     server =
         new TestServer()
             .withVersion("rgb", 1, exports.resolve("floats/1"))
             .withVersion("rgb-raw", 1, exports.resolve("bytes/1"))
+            .withVersion("rgb-rounded", 1, exports.resolve("rounded/1"))
+            .withVersion("rgb-any-size", 1, exports.resolve("any-size/1"))
             .start();
   }
 
@@ -92,6 +97,81 @@ class RgbModelsTest {
         }
       }
     }
+  }
+
+  @Test
+  void aModelThatResizesItselfTakesImagesAtTheirOwnSizeAndIsFineTunedAtTheJobsSize()
+      throws Exception {
+    for (int size : new int[] {20, 48, 97}) {
+      HttpResponse<byte[]> reply =
+          server.post(
+              "/v1/models/rgb-any-size:classify-image",
+              png(new Random(size), true, size),
+              Map.of("Content-Type", "image/png"));
+      assertThat(reply.statusCode()).as(new String(reply.body())).isEqualTo(200);
+      assertThat(JSON.readTree(reply.body()).get("predictions").size()).isEqualTo(4);
+    }
+    String two =
+        "{\"instances\": [{\"b64\": \""
+            + Base64.getEncoder().encodeToString(png(new Random(1), true, 30))
+            + "\"}, {\"b64\": \""
+            + Base64.getEncoder().encodeToString(png(new Random(2), false, 40))
+            + "\"}]}";
+    HttpResponse<String> mixed = server.post("/v1/models/rgb-any-size:predict", two);
+    assertThat(mixed.statusCode()).as(mixed.body()).isEqualTo(400);
+    assertThat(mixed.body()).contains("differ in size", "40x40 after 30x30");
+
+    HttpResponse<String> ragged =
+        server.post(
+            "/v1/jobs", job("rgb-any-size", "rgb-any-size-tuned", "\"strategy\": \"fine_tune\""));
+    assertThat(ragged.statusCode()).as(ragged.body()).isEqualTo(400);
+    assertThat(ragged.body()).contains("image_size");
+    JsonNode job =
+        run(
+            job(
+                "rgb-any-size",
+                "rgb-any-size-tuned",
+                "\"strategy\": \"fine_tune\", \"image_size\": [36, 36], \"hyperparameters\":"
+                    + " {\"epochs\": 20, \"frozen_blocks\": 1, \"validation_fraction\": 0}"));
+    assertThat(job.get("state").asText()).as(job.toString()).isEqualTo("SUCCEEDED");
+    for (boolean red : new boolean[] {true, false}) {
+      HttpResponse<byte[]> classified =
+          server.post(
+              "/v1/models/rgb-any-size-tuned:classify-image",
+              png(new Random(99), red, 60),
+              Map.of("Content-Type", "image/png"));
+      assertThat(classified.statusCode()).as(new String(classified.body())).isEqualTo(200);
+      assertThat(JSON.readTree(classified.body()).at("/predictions/0/label").asText())
+          .as(new String(classified.body()))
+          .isEqualTo(red ? "red" : "blue");
+    }
+  }
+
+  @Test
+  void fineTuningThroughAnOpWithNoGradientIsRefusedBeforeTrainingWithTheOpNamed() throws Exception {
+    JsonNode refused =
+        run(
+            job(
+                "rgb-rounded",
+                "rgb-rounded-tuned",
+                "\"strategy\": \"fine_tune\", \"hyperparameters\": {\"frozen_blocks\": 1}"));
+    assertThat(refused.get("state").asText()).as(refused.toString()).isEqualTo("FAILED");
+    assertThat(refused.get("error").asText())
+        .as(refused.toString())
+        .contains("no gradient", "op Round", "block2/quantized", "frozen_blocks");
+    assertThat(refused.get("epochs")).as("no epoch ran").isEmpty();
+    assertThat(server.get("/v2/models/rgb-rounded-tuned").statusCode()).isEqualTo(404);
+
+    JsonNode above =
+        run(
+            job(
+                "rgb-rounded",
+                "rgb-rounded-top",
+                "\"strategy\": \"fine_tune\", \"hyperparameters\": {\"frozen_blocks\": 2,"
+                    + " \"epochs\": 2}"));
+    assertThat(above.get("state").asText())
+        .as("only block3, above the Round, is trained: " + above)
+        .isEqualTo("SUCCEEDED");
   }
 
   private static JsonNode run(String body) throws Exception {

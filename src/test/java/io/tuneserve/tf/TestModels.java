@@ -58,17 +58,45 @@ public final class TestModels {
    */
   public static void exportRgbConvNet(Path directory, int classes, boolean rawBytes)
       throws IOException {
+    exportRgbConvNet(directory, classes, rawBytes, false, false);
+  }
+
+  /**
+   * The ConvNet behind an input of any size: raw UINT8 pixels of shape {@code [-1, -1, -1, 3]},
+   * which the graph resizes to 32x32 and rescales to [0, 1] itself.
+   */
+  public static void exportResizingConvNet(Path directory, int classes) throws IOException {
+    exportRgbConvNet(directory, classes, true, false, true);
+  }
+
+  /**
+   * The same float ConvNet with {@code block2}'s activations quantized to sixteenths by a {@code
+   * Round} op, which TensorFlow has no gradient for: nothing below it can be fine-tuned.
+   */
+  public static void exportRoundingConvNet(Path directory, int classes) throws IOException {
+    exportRgbConvNet(directory, classes, false, true, false);
+  }
+
+  private static void exportRgbConvNet(
+      Path directory, int classes, boolean rawBytes, boolean rounded, boolean anySize)
+      throws IOException {
     try (Graph graph = new Graph()) {
       Ops tf = Ops.create(graph);
       Operand<?> input;
       Operand<TFloat32> x;
       if (rawBytes) {
+        int side = anySize ? -1 : 32;
         Placeholder<org.tensorflow.types.TUint8> bytes =
             tf.withName("image")
                 .placeholder(
-                    org.tensorflow.types.TUint8.class, Placeholder.shape(Shape.of(-1, 32, 32, 3)));
+                    org.tensorflow.types.TUint8.class,
+                    Placeholder.shape(Shape.of(-1, side, side, 3)));
         input = bytes;
-        x = tf.math.mul(tf.dtypes.cast(bytes, TFloat32.class), tf.constant(1f / 255));
+        Operand<TFloat32> pixels = tf.dtypes.cast(bytes, TFloat32.class);
+        if (anySize) {
+          pixels = tf.image.resizeBilinear(pixels, tf.constant(new int[] {32, 32}));
+        }
+        x = tf.math.mul(pixels, tf.constant(1f / 255));
       } else {
         Placeholder<TFloat32> floats =
             tf.withName("image")
@@ -95,6 +123,12 @@ public final class TestModels {
             scope.nn.relu(
                 scope.nn.biasAdd(
                     scope.nn.conv2d(x, kernel, java.util.List.of(1L, 1L, 1L, 1L), "SAME"), bias));
+        if (rounded && block == 2) {
+          x =
+              scope.math.div(
+                  scope.withName("quantized").math.round(scope.math.mul(x, tf.constant(16f))),
+                  tf.constant(16f));
+        }
         if (block < 3) {
           x =
               scope.nn.maxPool(
