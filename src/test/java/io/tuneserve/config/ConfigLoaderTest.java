@@ -19,7 +19,7 @@ class ConfigLoaderTest {
     assertThat(config.http().port()).isEqualTo(8080);
     assertThat(config.models().directory()).isEqualTo("models");
     assertThat(config.batching().enabled()).isTrue();
-    assertThat(config.batching().maxBatchSize()).isEqualTo(64);
+    assertThat(config.batching().maxBatchSize()).isEqualTo(128);
   }
 
   @Test

@@ -29,7 +29,7 @@ class ManagementApiTest {
       assertThat(available.get("name").asText()).isEqualTo("half_plus_two");
       assertThat(available.get("max_batch_size").asInt())
           .as("the configured largest batch, or the warm-up's cap below it")
-          .isBetween(1, 64);
+          .isBetween(1, 128);
 
       HttpResponse<String> unload = server.post("/v2/repository/models/half_plus_two/unload", "");
       assertThat(unload.statusCode()).isEqualTo(200);

@@ -51,7 +51,7 @@ public final class Harness implements Callable<Integer> {
   @Option(names = "--soak-minutes", defaultValue = "0", description = "Also run a soak of this many minutes and report RSS and heap drift.")
   double soakMinutes;
 
-  /** Batch sizes of the demo model's limit: 1 for the c=1 bound, 64 the default max_batch_size. */
+  /** Batch sizes of the demo model's limit: 1 for the c=1 bound, 64 the fullest batch at c=64, 128 the default max_batch_size. */
   private static final String DEMO_BATCHES = "1,8,32,64,128";
 
   private static final String COMPUTE_MODEL = "mobilenet";

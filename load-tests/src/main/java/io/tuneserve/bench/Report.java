@@ -313,7 +313,7 @@ final class Report {
       "| target | protocol | images/request | concurrency | requests/s | images/s | efficiency | p50 ms | p90 ms"
           + " | p99 ms | max ms | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
 
-  /** The server's default max_batch_size: the batch the p99 bounds are counted in. */
+  /** The fullest batch 64 concurrent 1-image requests can form: the batch the p99 bounds are counted in. */
   static final int FULL_BATCH = 64;
 
   double fullBatchMs() {
