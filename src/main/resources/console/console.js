@@ -77,11 +77,48 @@ function renderModels(registry) {
       line.append(element('span', { class: 'pill' }, version.store + ' · ' + size(version.bytes)));
       if (version.pinned) line.append(element('span', { class: 'pill' }, 'pinned'));
       box.append(line);
+      for (const evaluation of (lineage && lineage.evaluations) || []) {
+        box.append(element('details', { class: 'version-evaluation' },
+          element('summary', {}, 'v' + version.version + ' confusion matrix (' + evaluation.split + ')'),
+          confusionTable(evaluation)));
+      }
     }
     list.append(box);
   }
   fillSelect($('classify-model'), versionsOf(registry).map((v) => v.model + '/' + v.version));
   fillSelect($('job-base'), registry.models.map((m) => m.name));
+}
+
+// A confusion matrix as a table: true classes down, predicted across; each cell shaded by its
+// share of its row, the diagonal (right answers) green and the rest red, with recall per row and
+// precision per column at the edges.
+function confusionTable(evaluation) {
+  const matrix = evaluation.confusion_matrix;
+  const names = evaluation.classes.map((c) => c.class);
+  const percent = (v) => (v === null || v === undefined ? '–' : Math.round(v * 100) + '%');
+  const head = element('tr', {}, element('th', { class: 'corner' }, 'true ↓ predicted →'),
+    ...names.map((n) => element('th', {}, n)), element('th', {}, 'recall'));
+  const rows = matrix.map((row, t) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return element('tr', {}, element('th', {}, names[t]),
+      ...row.map((count, p) => {
+        const share = total === 0 ? 0 : count / total;
+        const colour = t === p ? '31, 157, 85' : '214, 69, 69';
+        return element('td', {
+          class: t === p ? 'right' : 'wrong',
+          style: 'background: rgba(' + colour + ', ' + (0.08 + 0.8 * share).toFixed(2) + ')',
+          title: names[t] + ' taken for ' + names[p] + ': ' + count + ' of ' + total,
+        }, String(count));
+      }),
+      element('td', { class: 'edge' }, percent(evaluation.classes[t].recall)));
+  });
+  const foot = element('tr', {}, element('th', {}, 'precision'),
+    ...evaluation.classes.map((c) => element('td', { class: 'edge' }, percent(c.precision))),
+    element('td', { class: 'edge' }, percent(evaluation.accuracy)));
+  return element('div', { class: 'evaluation' },
+    element('div', { class: 'muted' }, evaluation.split + ': ' + evaluation.examples + ' examples, accuracy '
+      + percent(evaluation.accuracy)),
+    element('table', { class: 'confusion' }, head, ...rows, foot));
 }
 
 function fillSelect(select, values) {
@@ -279,6 +316,8 @@ function showJob(job) {
   if (job.error) detail.push(job.error);
   if (job.node) detail.push('on node ' + job.node.slice(0, 8));
   $('job-detail').textContent = detail.join(' · ');
+  const evaluations = (job.result && job.result.evaluations) || [];
+  $('job-evaluation').replaceChildren(...evaluations.map(confusionTable));
   const epochs = job.epochs || [];
   const plot = $('job-plot');
   plot.dataset.points = String(epochs.length);

@@ -62,6 +62,7 @@ public final class HttpVerticle extends VerticleBase {
     new ImageApi(inference, settings.maxImagePixels()).mount(router);
     new TfServingExamplesApi(inference).mount(router);
     new LayersApi(manager).mount(router);
+    new EvaluationApi(manager).mount(router);
     new ManagementApi(manager, parts.node()::refresh).mount(router);
     new RegistryApi(parts.publisher()).mount(router);
     router.get("/").handler(ctx -> ctx.redirect("/console/"));

@@ -2,6 +2,7 @@ package io.tuneserve.tf;
 
 import io.tuneserve.model.TensorData;
 import io.tuneserve.training.EpochMetrics;
+import io.tuneserve.training.Evaluation;
 import io.tuneserve.training.Hyperparameters;
 import io.tuneserve.training.TrainingCancelledException;
 import io.tuneserve.training.TrainingProgress;
@@ -31,6 +32,7 @@ final class Fitter {
   private final NewHead head;
   private final Output<?> input;
   private final TensorData data;
+  private final List<String> classNames;
   private final int[] labels;
   private final VariableValues trained;
 
@@ -42,12 +44,14 @@ final class Fitter {
       NewHead head,
       Output<?> input,
       TensorData data,
+      List<String> classNames,
       int[] labels,
       VariableValues trained) {
     this.session = session;
     this.head = head;
     this.input = input;
     this.data = data;
+    this.classNames = classNames;
     this.labels = labels;
     this.trained = trained;
   }
@@ -105,8 +109,19 @@ final class Fitter {
     if (best != null) {
       trained.write(session, best);
     }
-    return new TrainingResult(
-        epochsRun, bestTrain, validation.length == 0 ? Double.NaN : bestScore);
+    if (validation.length == 0) {
+      return new TrainingResult(epochsRun, bestTrain, Double.NaN, null);
+    }
+    return new TrainingResult(epochsRun, bestTrain, bestScore, evaluate(validation));
+  }
+
+  /** The confusion matrix of the held-out examples, with the weights as they are now. */
+  private Evaluation evaluate(int[] subset) {
+    int[] truth = new int[subset.length];
+    for (int i = 0; i < subset.length; i++) {
+      truth[i] = labels[subset[i]];
+    }
+    return Evaluation.of("validation", classNames, truth, predictions(subset));
   }
 
   private int[][] split(Hyperparameters hp) {
@@ -150,7 +165,19 @@ final class Fitter {
     if (subset.length == 0) {
       return Double.NaN;
     }
+    int[] predicted = predictions(subset);
     int correct = 0;
+    for (int i = 0; i < subset.length; i++) {
+      if (predicted[i] == labels[subset[i]]) {
+        correct++;
+      }
+    }
+    return correct / (double) subset.length;
+  }
+
+  /** The most probable class of each example of {@code subset}. */
+  private int[] predictions(int[] subset) {
+    int[] predicted = new int[subset.length];
     for (int from = 0; from < subset.length; from += EVALUATION_BATCH) {
       int[] batch =
           Arrays.copyOfRange(subset, from, Math.min(subset.length, from + EVALUATION_BATCH));
@@ -165,12 +192,10 @@ final class Fitter {
               bestClass = c;
             }
           }
-          if (bestClass == labels[batch[i]]) {
-            correct++;
-          }
+          predicted[from + i] = bestClass;
         }
       }
     }
-    return correct / (double) subset.length;
+    return predicted;
   }
 }

@@ -102,7 +102,17 @@ public final class TensorFlowTrainer implements Trainer {
         NewHead head =
             new NewHead(graph, codes, FeatureExtraction.standardization(codeValues), classes, hp);
         progress.phase(Phase.TRAINING);
-        return new Trained(head, fitHead(session, graph, head, codeValues, labels, hp, progress));
+        return new Trained(
+            head,
+            fitHead(
+                session,
+                graph,
+                head,
+                codeValues,
+                request.examples().classNames(),
+                labels,
+                hp,
+                progress));
       }
       case FINE_TUNE -> {
         List<Operand<TFloat32>> tuned =
@@ -137,6 +147,7 @@ public final class TensorFlowTrainer implements Trainer {
                     head,
                     base.images(),
                     request.examples().images(),
+                    request.examples().classNames(),
                     labels,
                     new VariableValues(graph, trained))
                 .fit(hp, warmUp, full, progress);
@@ -174,6 +185,7 @@ public final class TensorFlowTrainer implements Trainer {
       Graph graph,
       NewHead head,
       TensorData codes,
+      List<String> classNames,
       int[] labels,
       Hyperparameters hp,
       TrainingProgress progress) {
@@ -185,6 +197,7 @@ public final class TensorFlowTrainer implements Trainer {
             head,
             head.features,
             codes,
+            classNames,
             labels,
             new VariableValues(graph, head.variables()))
         .fit(hp, null, stage, progress);
@@ -288,6 +301,7 @@ public final class TensorFlowTrainer implements Trainer {
                   model.graph(),
                   head,
                   values,
+                  request.examples().classNames(),
                   request.examples().labels(),
                   split,
                   progress));

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -157,6 +158,10 @@ public final class JobDocument {
       json.writeNumberField("train_accuracy", job.result().trainAccuracy());
       if (!Double.isNaN(job.result().validationAccuracy())) {
         json.writeNumberField("validation_accuracy", job.result().validationAccuracy());
+      }
+      if (job.result().evaluation() != null) {
+        json.writeFieldName("evaluations");
+        JSON.writeTree(json, JSON.valueToTree(List.of(job.result().evaluation().toMap())));
       }
       json.writeEndObject();
     }

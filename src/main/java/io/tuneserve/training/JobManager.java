@@ -379,6 +379,9 @@ public final class JobManager implements AutoCloseable {
     lineage.put("examples", snapshot.examples());
     lineage.put("data_sha256", snapshot.dataFingerprint());
     lineage.put("metrics", metrics);
+    if (result.evaluation() != null) {
+      lineage.put("evaluations", List.of(result.evaluation().toMap()));
+    }
     lineage.put("job", snapshot.id());
     lineage.put("created_at", clock.instant().toString());
     JSON.writeValue(staged.resolve(ModelSource.LINEAGE_FILE).toFile(), lineage);

@@ -184,10 +184,26 @@ class ConsoleBrowserTest {
     assertThat(Integer.parseInt(browser.findElement(By.id("job-plot")).getAttribute("data-points")))
         .as("epochs plotted from the event stream")
         .isGreaterThanOrEqualTo(1);
+    // The held-out split's confusion matrix: a row and a column per class, counts that add up to
+    // the split, right answers on the diagonal.
+    List<WebElement> header =
+        browser.findElements(By.cssSelector("#job-evaluation tr:first-child th"));
+    assertThat(header.stream().map(WebElement::getText))
+        .containsExactly("true ↓ predicted →", "footwear", "other", "recall");
+    List<WebElement> cells =
+        browser.findElements(By.cssSelector("#job-evaluation td.right, #job-evaluation td.wrong"));
+    assertThat(cells).hasSize(4);
+    int counted = cells.stream().mapToInt(c -> Integer.parseInt(c.getText())).sum();
+    assertThat(textOf("#job-evaluation .evaluation > .muted"))
+        .startsWith("validation: " + counted + " examples, accuracy ");
+    assertThat(counted).isPositive();
+    assertThat(browser.findElements(By.cssSelector("#job-evaluation td.right"))).hasSize(2);
     awaitText("models", "console-shoes", 20);
     assertThat(textOf("[data-model='console-shoes'] .lineage"))
         .contains("fashion-convnet v1")
         .contains("feature_extractor");
+    assertThat(textOf("[data-model='console-shoes'] .version-evaluation summary"))
+        .isEqualTo("v1 confusion matrix (validation)");
 
     new WebDriverWait(browser, Duration.ofSeconds(10))
         .ignoring(StaleElementReferenceException.class)

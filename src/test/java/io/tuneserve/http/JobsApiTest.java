@@ -176,6 +176,49 @@ class JobsApiTest {
             Map.of("content-type", "image/png"));
     assertThat(reply.statusCode()).isEqualTo(200);
     assertThat(JSON.readTree(reply.body()).get("predictions")).hasSize(3);
+
+    JsonNode evaluation = job.at("/result/evaluations/0");
+    assertThat(evaluation.get("split").asText()).isEqualTo("validation");
+    assertThat(evaluation.get("accuracy").asDouble())
+        .as("the report is of the weights kept, the best epoch's")
+        .isEqualTo(job.at("/result/validation_accuracy").asDouble());
+    int examples = evaluation.get("examples").asInt();
+    assertThat(examples).isPositive().isLessThan(90);
+    int total = 0;
+    int correct = 0;
+    JsonNode matrix = evaluation.get("confusion_matrix");
+    assertThat(matrix).hasSize(3);
+    for (int t = 0; t < matrix.size(); t++) {
+      assertThat(matrix.get(t)).hasSize(3);
+      for (int p = 0; p < matrix.size(); p++) {
+        total += matrix.get(t).get(p).asInt();
+        correct += t == p ? matrix.get(t).get(p).asInt() : 0;
+      }
+      assertThat(evaluation.at("/classes/" + t + "/support").asInt())
+          .isEqualTo(sumOf(matrix.get(t)));
+    }
+    assertThat(total).isEqualTo(examples);
+    assertThat(correct / (double) total).isEqualTo(evaluation.get("accuracy").asDouble());
+    assertThat(evaluation.get("classes").findValuesAsText("class"))
+        .containsExactlyInAnyOrder("top", "other", "footwear");
+    JsonNode served =
+        JSON.readTree(server.get("/v2/models/fashion-groups-early/versions/1/evaluation").body());
+    assertThat(served.at("/evaluations/0")).isEqualTo(evaluation);
+    assertThat(
+            JSON.readTree(server.get("/v2/models/fashion-groups-early").body())
+                .at("/parameters/lineage/evaluations/0"))
+        .isEqualTo(evaluation);
+    HttpResponse<String> none = server.get("/v2/models/fashion-convnet/evaluation");
+    assertThat(none.statusCode()).isEqualTo(404);
+    assertThat(none.body()).contains("has no evaluation");
+  }
+
+  private static int sumOf(JsonNode row) {
+    int sum = 0;
+    for (JsonNode count : row) {
+      sum += count.asInt();
+    }
+    return sum;
   }
 
   @Test
