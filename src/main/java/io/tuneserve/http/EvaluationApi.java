@@ -31,32 +31,31 @@ final class EvaluationApi {
   }
 
   private void evaluation(RoutingContext ctx) {
-    String model = PathParams.model(ctx);
-    ServedVersion served = manager.acquire(model, PathParams.version(ctx));
-    try {
-      JsonNode evaluations = evaluationsOf(served.lineage());
-      if (evaluations == null) {
-        throw ServingException.notFound(
-            "model "
-                + model
-                + " version "
-                + served.version()
-                + " has no evaluation: only versions published by a fine-tuning job that held"
-                + " out a validation split have one");
-      }
-      Replies.json(
-          ctx,
-          200,
-          json -> {
-            Map<String, Object> reply = new LinkedHashMap<>();
-            reply.put("name", model);
-            reply.put("version", Long.toString(served.version()));
-            reply.put("evaluations", evaluations);
-            JSON.writeValue(json, reply);
-          });
-    } finally {
-      served.release();
+    NamedVersion.read(manager, ctx, served -> reply(ctx, served));
+  }
+
+  private static void reply(RoutingContext ctx, ServedVersion served) {
+    String model = served.name();
+    JsonNode evaluations = evaluationsOf(served.lineage());
+    if (evaluations == null) {
+      throw ServingException.notFound(
+          "model "
+              + model
+              + " version "
+              + served.version()
+              + " has no evaluation: only versions published by a fine-tuning job that held"
+              + " out a validation split have one");
     }
+    Replies.json(
+        ctx,
+        200,
+        json -> {
+          Map<String, Object> reply = new LinkedHashMap<>();
+          reply.put("name", model);
+          reply.put("version", Long.toString(served.version()));
+          reply.put("evaluations", evaluations);
+          JSON.writeValue(json, reply);
+        });
   }
 
   private static JsonNode evaluationsOf(String lineage) {

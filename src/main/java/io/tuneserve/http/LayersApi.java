@@ -28,48 +28,46 @@ final class LayersApi {
   }
 
   private void layers(RoutingContext ctx) {
-    String model = PathParams.model(ctx);
-    ServedVersion served = manager.acquire(model, PathParams.version(ctx));
-    try {
-      Replies.json(
-          ctx,
-          200,
-          json -> {
+    NamedVersion.read(manager, ctx, served -> reply(ctx, served));
+  }
+
+  private static void reply(RoutingContext ctx, ServedVersion served) {
+    Replies.json(
+        ctx,
+        200,
+        json -> {
+          json.writeStartObject();
+          json.writeStringField("name", served.name());
+          json.writeStringField("version", Long.toString(served.version()));
+          json.writeStringField("note", served.loadNote());
+          json.writeObjectFieldStart("features");
+          SignatureSpec features =
+              served.signatures().get(served.settings().featureSource().signature());
+          if (features != null) {
+            for (TensorSpec output : features.outputs().values()) {
+              json.writeStringField(output.name(), output.tensorName());
+            }
+          }
+          json.writeEndObject();
+          json.writeArrayFieldStart("layers");
+          for (Layer layer : served.layers()) {
             json.writeStartObject();
-            json.writeStringField("name", model);
-            json.writeStringField("version", Long.toString(served.version()));
-            json.writeStringField("note", served.loadNote());
-            json.writeObjectFieldStart("features");
-            SignatureSpec features =
-                served.signatures().get(served.settings().featureSource().signature());
-            if (features != null) {
-              for (TensorSpec output : features.outputs().values()) {
-                json.writeStringField(output.name(), output.tensorName());
+            json.writeStringField("name", layer.name());
+            json.writeStringField("tensor", layer.tensor());
+            json.writeStringField("kind", layer.kind());
+            json.writeStringField("op", layer.op());
+            if (layer.shape() != null) {
+              json.writeArrayFieldStart("shape");
+              for (long dim : layer.shape()) {
+                json.writeNumber(dim);
               }
+              json.writeEndArray();
             }
+            json.writeNumberField("distance", layer.distance());
             json.writeEndObject();
-            json.writeArrayFieldStart("layers");
-            for (Layer layer : served.layers()) {
-              json.writeStartObject();
-              json.writeStringField("name", layer.name());
-              json.writeStringField("tensor", layer.tensor());
-              json.writeStringField("kind", layer.kind());
-              json.writeStringField("op", layer.op());
-              if (layer.shape() != null) {
-                json.writeArrayFieldStart("shape");
-                for (long dim : layer.shape()) {
-                  json.writeNumber(dim);
-                }
-                json.writeEndArray();
-              }
-              json.writeNumberField("distance", layer.distance());
-              json.writeEndObject();
-            }
-            json.writeEndArray();
-            json.writeEndObject();
-          });
-    } finally {
-      served.release();
-    }
+          }
+          json.writeEndArray();
+          json.writeEndObject();
+        });
   }
 }

@@ -88,40 +88,39 @@ final class OipApi {
   }
 
   private void modelMetadata(RoutingContext ctx) {
-    String model = PathParams.model(ctx);
-    ServedVersion served = manager.acquire(model, PathParams.version(ctx));
-    try {
-      List<Long> versions =
-          manager.status(model).map(ModelStatus::versions).orElse(List.of()).stream()
-              .filter(v -> v.state() == VersionState.AVAILABLE)
-              .map(v -> v.version())
-              .toList();
-      SignatureSpec signature = served.signature(SignatureSpec.DEFAULT_KEY);
-      Replies.json(
-          ctx,
-          200,
-          json -> {
-            json.writeStartObject();
-            json.writeStringField("name", model);
-            json.writeArrayFieldStart("versions");
-            for (long version : versions) {
-              json.writeString(Long.toString(version));
-            }
-            json.writeEndArray();
-            json.writeStringField("platform", "tensorflow_savedmodel");
-            if (served.lineage() != null) {
-              json.writeObjectFieldStart("parameters");
-              json.writeFieldName("lineage");
-              json.writeRawValue(served.lineage());
-              json.writeEndObject();
-            }
-            writeTensorMetadata(json, "inputs", signature.inputs().values());
-            writeTensorMetadata(json, "outputs", signature.outputs().values());
+    NamedVersion.read(manager, ctx, served -> modelMetadata(ctx, served));
+  }
+
+  private void modelMetadata(RoutingContext ctx, ServedVersion served) {
+    String model = served.name();
+    List<Long> versions =
+        manager.status(model).map(ModelStatus::versions).orElse(List.of()).stream()
+            .filter(v -> v.state() == VersionState.AVAILABLE)
+            .map(v -> v.version())
+            .toList();
+    SignatureSpec signature = served.signature(SignatureSpec.DEFAULT_KEY);
+    Replies.json(
+        ctx,
+        200,
+        json -> {
+          json.writeStartObject();
+          json.writeStringField("name", model);
+          json.writeArrayFieldStart("versions");
+          for (long version : versions) {
+            json.writeString(Long.toString(version));
+          }
+          json.writeEndArray();
+          json.writeStringField("platform", "tensorflow_savedmodel");
+          if (served.lineage() != null) {
+            json.writeObjectFieldStart("parameters");
+            json.writeFieldName("lineage");
+            json.writeRawValue(served.lineage());
             json.writeEndObject();
-          });
-    } finally {
-      served.release();
-    }
+          }
+          writeTensorMetadata(json, "inputs", signature.inputs().values());
+          writeTensorMetadata(json, "outputs", signature.outputs().values());
+          json.writeEndObject();
+        });
   }
 
   private static void writeTensorMetadata(

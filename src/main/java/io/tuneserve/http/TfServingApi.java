@@ -16,7 +16,6 @@ import io.tuneserve.model.TensorSpec;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ModelStatus;
 import io.tuneserve.serving.ModelView;
-import io.tuneserve.serving.ServedVersion;
 import io.tuneserve.serving.VersionState;
 import io.tuneserve.serving.VersionStatus;
 import io.vertx.ext.web.Router;
@@ -103,12 +102,8 @@ final class TfServingApi {
   }
 
   private void metadata(RoutingContext ctx) {
-    ServedVersion served = manager.acquire(PathParams.model(ctx), PathParams.version(ctx));
-    try {
-      Replies.json(ctx, 200, json -> writeMetadata(json, served));
-    } finally {
-      served.release();
-    }
+    NamedVersion.read(
+        manager, ctx, served -> Replies.json(ctx, 200, json -> writeMetadata(json, served)));
   }
 
   private static void writeMetadata(JsonGenerator json, ModelView version) throws IOException {
