@@ -270,8 +270,8 @@ final class Report {
       md.append(
           String.format(
               Locale.ROOT,
-              "\nEach fresh server was warmed with 1-image requests at c=64 until %d steps in a row were"
-                  + " within %.0f %% of each other (or %.0f s passed, %.0f s in a quick run):\n\n",
+              "\nEach fresh server was warmed with 1-image requests at c=64 (and the first one with 32-image"
+                  + " requests at c=16 before its 32-image steps) until %d steps in a row were within %.0f %% of each other (or %.0f s passed, %.0f s in a quick run):\n\n",
               LoadRunner.STEADY_STEPS,
               (LoadRunner.STEADY_SPREAD - 1) * 100,
               Harness.WARM_UP_MAX_SECONDS,
