@@ -60,13 +60,8 @@ class RgbModelsTest {
   @Test
   void bothClassifyAColourPngAndLearnRedFromBlue() throws Exception {
     for (String model : new String[] {"rgb", "rgb-raw"}) {
-      HttpResponse<byte[]> reply =
-          server.post(
-              "/v1/models/" + model + ":classify-image",
-              png(new Random(1), true, 48),
-              Map.of("Content-Type", "image/png"));
-      assertThat(reply.statusCode()).as(new String(reply.body())).isEqualTo(200);
-      assertThat(JSON.readTree(reply.body()).get("predictions").size()).isEqualTo(4);
+      assertThat(classified(model, png(new Random(1), true, 48)).get("predictions").size())
+          .isEqualTo(4);
 
       JsonNode layers = JSON.readTree(server.get("/v2/models/" + model + "/layers").body());
       assertThat(layers.at("/features/features").asText()).isEqualTo("cnn_codes/features:0");
@@ -84,17 +79,7 @@ class RgbModelsTest {
                         + "\", \"hyperparameters\": {\"epochs\": 20, \"frozen_blocks\": 1,"
                         + " \"validation_fraction\": 0}"));
         assertThat(job.get("state").asText()).as(job.toString()).isEqualTo("SUCCEEDED");
-        for (boolean red : new boolean[] {true, false}) {
-          HttpResponse<byte[]> classified =
-              server.post(
-                  "/v1/models/" + target + ":classify-image",
-                  png(new Random(99), red, 40),
-                  Map.of("Content-Type", "image/png"));
-          assertThat(classified.statusCode()).as(new String(classified.body())).isEqualTo(200);
-          assertThat(JSON.readTree(classified.body()).at("/predictions/0/label").asText())
-              .as(target + ": " + new String(classified.body()))
-              .isEqualTo(red ? "red" : "blue");
-        }
+        tellsRedFromBlue(target, 40);
       }
     }
   }
@@ -103,13 +88,11 @@ class RgbModelsTest {
   void aModelThatResizesItselfTakesImagesAtTheirOwnSizeAndIsFineTunedAtTheJobsSize()
       throws Exception {
     for (int size : new int[] {20, 48, 97}) {
-      HttpResponse<byte[]> reply =
-          server.post(
-              "/v1/models/rgb-any-size:classify-image",
-              png(new Random(size), true, size),
-              Map.of("Content-Type", "image/png"));
-      assertThat(reply.statusCode()).as(new String(reply.body())).isEqualTo(200);
-      assertThat(JSON.readTree(reply.body()).get("predictions").size()).isEqualTo(4);
+      assertThat(
+              classified("rgb-any-size", png(new Random(size), true, size))
+                  .get("predictions")
+                  .size())
+          .isEqualTo(4);
     }
     String two =
         "{\"instances\": [{\"b64\": \""
@@ -134,17 +117,7 @@ class RgbModelsTest {
                 "\"strategy\": \"fine_tune\", \"image_size\": [36, 36], \"hyperparameters\":"
                     + " {\"epochs\": 20, \"frozen_blocks\": 1, \"validation_fraction\": 0}"));
     assertThat(job.get("state").asText()).as(job.toString()).isEqualTo("SUCCEEDED");
-    for (boolean red : new boolean[] {true, false}) {
-      HttpResponse<byte[]> classified =
-          server.post(
-              "/v1/models/rgb-any-size-tuned:classify-image",
-              png(new Random(99), red, 60),
-              Map.of("Content-Type", "image/png"));
-      assertThat(classified.statusCode()).as(new String(classified.body())).isEqualTo(200);
-      assertThat(JSON.readTree(classified.body()).at("/predictions/0/label").asText())
-          .as(new String(classified.body()))
-          .isEqualTo(red ? "red" : "blue");
-    }
+    tellsRedFromBlue("rgb-any-size-tuned", 60);
   }
 
   @Test
@@ -172,6 +145,27 @@ class RgbModelsTest {
     assertThat(above.get("state").asText())
         .as("only block3, above the Round, is trained: " + above)
         .isEqualTo("SUCCEEDED");
+  }
+
+  /** A red and a blue image of this size are classified as such by {@code target}. */
+  private static void tellsRedFromBlue(String target, int size) throws Exception {
+    for (boolean red : new boolean[] {true, false}) {
+      assertThat(
+              classified(target, png(new Random(99), red, size))
+                  .at("/predictions/0/label")
+                  .asText())
+          .as(target)
+          .isEqualTo(red ? "red" : "blue");
+    }
+  }
+
+  /** The answer of {@code model}'s {@code :classify-image} to a PNG, which must be 200. */
+  private static JsonNode classified(String model, byte[] png) throws Exception {
+    HttpResponse<byte[]> reply =
+        server.post(
+            "/v1/models/" + model + ":classify-image", png, Map.of("Content-Type", "image/png"));
+    assertThat(reply.statusCode()).as(model + ": " + new String(reply.body())).isEqualTo(200);
+    return JSON.readTree(reply.body());
   }
 
   private static JsonNode run(String body) throws Exception {
