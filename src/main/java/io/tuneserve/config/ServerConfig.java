@@ -14,6 +14,7 @@ public record ServerConfig(
     @JsonProperty(value = "models", required = true) Models models,
     @JsonProperty(value = "batching", required = true) Batching batching,
     @JsonProperty(value = "training", required = true) Training training,
+    @JsonProperty(value = "datasets", required = true) Datasets datasets,
     @JsonProperty(value = "tensorflow", required = true) Tensorflow tensorflow,
     @JsonProperty(value = "cluster", required = true) Cluster cluster,
     @JsonProperty(value = "registry", required = true) Registry registry,
@@ -80,6 +81,15 @@ public record ServerConfig(
       check(maxQueuedJobs >= 1, "training.max_queued_jobs must be at least 1");
       check(maxExamples >= 2, "training.max_examples must be at least 2");
       check(inferenceYield >= 0, "training.inference_yield must not be negative");
+    }
+  }
+
+  public record Datasets(
+      @JsonProperty("directory") String directory,
+      @JsonProperty("max_upload_bytes") long maxUploadBytes) {
+    public Datasets {
+      check(directory != null && !directory.isBlank(), "datasets.directory must be set");
+      check(maxUploadBytes > 0, "datasets.max_upload_bytes must be positive");
     }
   }
 

@@ -8,6 +8,7 @@ package io.tuneserve.http;
  * @param maxInFlightPerSocket requests of one WebSocket in the server at once; past it the socket
  *     is not read
  * @param maxTrainingExamples labelled examples one fine-tuning job may upload
+ * @param maxUploadBytes larger dataset uploads get 413
  * @param tokens bearer tokens accepted by the guarded APIs; empty: no guard
  * @param protectInference whether inference needs a token too
  * @param tlsCertFile PEM certificate chain for HTTPS, or blank for plain HTTP
@@ -20,6 +21,7 @@ public record HttpSettings(
     long maxImagePixels,
     int maxInFlightPerSocket,
     int maxTrainingExamples,
+    long maxUploadBytes,
     java.util.Set<String> tokens,
     boolean protectInference,
     String tlsCertFile,

@@ -51,8 +51,11 @@ public final class HttpVerticle extends VerticleBase {
             settings.maxImagePixels(),
             settings.maxTrainingExamples(),
             settings.maxBodyBytes(),
+            parts.datasets(),
             streams);
     jobsApi.mountWebSocket(router);
+    new DatasetsApi(parts.datasets(), settings.maxUploadBytes(), settings.maxBodyBytes())
+        .mount(router);
     router.route().handler(new RawBody(settings.maxBodyBytes()));
     // Vert.x Web tries routes in order and matches each regex path before its method, so the
     // inference routes, which take nearly every request, come first.
@@ -141,6 +144,9 @@ public final class HttpVerticle extends VerticleBase {
   private static String apiOf(String path) {
     if (path.endsWith(":classify-image")) {
       return ImageApi.API;
+    }
+    if (path.startsWith("/v1/datasets")) {
+      return DatasetsApi.API;
     }
     if (path.startsWith("/v1/jobs")) {
       return JobsApi.API;

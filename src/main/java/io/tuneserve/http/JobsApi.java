@@ -2,6 +2,10 @@ package io.tuneserve.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tuneserve.dataset.DatasetImages;
+import io.tuneserve.dataset.DatasetReader;
+import io.tuneserve.dataset.DatasetStore;
+import io.tuneserve.dataset.DatasetVersion;
 import io.tuneserve.image.ImageDecoder;
 import io.tuneserve.model.ErrorKind;
 import io.tuneserve.model.ServingException;
@@ -23,6 +27,8 @@ import io.tuneserve.training.Strategy;
 import io.tuneserve.training.TrainingRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -53,6 +59,7 @@ final class JobsApi {
   private final long maxImagePixels;
   private final int maxExamples;
   private final long maxBodyBytes;
+  private final DatasetStore datasets;
 
   JobsApi(
       JobManager jobs,
@@ -62,7 +69,9 @@ final class JobsApi {
       long maxImagePixels,
       int maxExamples,
       long maxBodyBytes,
+      DatasetStore datasets,
       OpenStreams streams) {
+    this.datasets = datasets;
     this.progress = new JobProgress(board, streams);
     this.jobs = jobs;
     this.board = board;
@@ -249,33 +258,16 @@ final class JobsApi {
             : d.classifier());
   }
 
-  /** Decodes the images as the base model takes them and maps the labels to class indices. */
+  /**
+   * The job's examples as the base model takes them: decoded from the request's instances and
+   * labels, or read from a stored dataset as training needs them.
+   */
   private LabelledExamples examples(JsonNode body, JobSpec spec) {
-    JsonNode instances = body.get("instances");
-    JsonNode labels = body.get("labels");
-    if (instances == null || !instances.isArray() || instances.isEmpty()) {
-      throw ServingException.invalid("'instances' must be a non-empty list of images");
-    }
-    if (labels == null || !labels.isArray()) {
-      throw ServingException.invalid("'labels' must be a list with one label per instance");
-    }
-    if (labels.size() != instances.size()) {
+    JsonNode dataset = body.get("dataset");
+    if (dataset != null && (body.has("instances") || body.has("labels"))) {
       throw ServingException.invalid(
-          "there are " + instances.size() + " instances but " + labels.size() + " labels");
+          "a job takes its examples from 'dataset' or from 'instances' and 'labels', not both");
     }
-    if (instances.size() > maxExamples) {
-      throw ServingException.invalid(
-          instances.size() + " examples; a job takes at most " + maxExamples);
-    }
-    List<String> names = new ArrayList<>();
-    for (JsonNode label : labels) {
-      if (!label.isTextual() && !label.isIntegralNumber()) {
-        throw ServingException.invalid("each label must be a string or an integer, got " + label);
-      }
-      names.add(label.asText());
-    }
-    List<String> classes = List.copyOf(new TreeSet<>(names));
-    int[] indices = names.stream().mapToInt(classes::indexOf).toArray();
     String base = spec.baseModel();
     ServedVersion served =
         models.acquire(
@@ -283,6 +275,7 @@ final class JobsApi {
             spec.baseVersion() == null
                 ? OptionalLong.empty()
                 : OptionalLong.of(spec.baseVersion()));
+    LabelledExamples examples = null;
     try {
       String signatureKey = served.settings().featureSource().signature();
       SignatureSpec signature = served.signatures().get(signatureKey);
@@ -307,28 +300,114 @@ final class JobsApi {
                 + " features from, so it cannot be a base for fine-tuning");
       }
       TensorSpec input = signature.inputs().values().iterator().next();
-      TensorData images =
-          JsonTensorReader.read(
+      ImageDecoder decoder =
+          ImageDecoder.forInput(
+              withImageSize(served.settings(), body.get("image_size")),
               input.name(),
               input.dtype(),
-              instances,
-              ImageDecoder.forInput(
-                  withImageSize(served.settings(), body.get("image_size")),
-                  input.name(),
-                  input.dtype(),
-                  maxImagePixels));
+              maxImagePixels);
+      examples =
+          dataset == null
+              ? inline(body, input, decoder)
+              : fromDataset(dataset, body.get("dataset_version"), base, decoder);
+      TensorData first = examples.images().range(0, 1);
       if (served.settings().inputShapeCheck() != ModelSettings.ShapeCheck.NONE
-          && !input.accepts(images.shape())) {
+          && !input.accepts(first.shape())) {
+        long[] shape = first.shape();
+        shape[0] = examples.count();
         throw ServingException.invalid(
             "the instances have shape "
-                + Arrays.toString(images.shape())
+                + Arrays.toString(shape)
                 + " but the base model takes "
                 + input.feedShapeText());
       }
-      checkBaseTakes(served, signature, output, images);
-      return new LabelledExamples(images, indices, classes);
+      checkBaseTakes(served, signature, output, first);
+      return examples;
+    } catch (RuntimeException e) {
+      if (examples != null) {
+        examples.images().close();
+      }
+      throw e;
     } finally {
       served.release();
+    }
+  }
+
+  /** The instances and labels of the request, decoded into memory. */
+  private LabelledExamples inline(JsonNode body, TensorSpec input, ImageDecoder decoder) {
+    JsonNode instances = body.get("instances");
+    JsonNode labels = body.get("labels");
+    if (instances == null || !instances.isArray() || instances.isEmpty()) {
+      throw ServingException.invalid(
+          "'instances' must be a non-empty list of images (or name a stored 'dataset')");
+    }
+    if (labels == null || !labels.isArray()) {
+      throw ServingException.invalid("'labels' must be a list with one label per instance");
+    }
+    if (labels.size() != instances.size()) {
+      throw ServingException.invalid(
+          "there are " + instances.size() + " instances but " + labels.size() + " labels");
+    }
+    if (instances.size() > maxExamples) {
+      throw ServingException.invalid(
+          instances.size()
+              + " examples; a job takes at most "
+              + maxExamples
+              + " in its request (store larger sets with PUT /v1/datasets/{name})");
+    }
+    List<String> names = new ArrayList<>();
+    for (JsonNode label : labels) {
+      if (!label.isTextual() && !label.isIntegralNumber()) {
+        throw ServingException.invalid("each label must be a string or an integer, got " + label);
+      }
+      names.add(label.asText());
+    }
+    List<String> classes = List.copyOf(new TreeSet<>(names));
+    int[] indices = names.stream().mapToInt(classes::indexOf).toArray();
+    TensorData images = JsonTensorReader.read(input.name(), input.dtype(), instances, decoder);
+    return new LabelledExamples(images, indices, classes);
+  }
+
+  /** A stored dataset's version (the newest unless the job names one), read as training goes. */
+  private LabelledExamples fromDataset(
+      JsonNode name, JsonNode versionNode, String base, ImageDecoder decoder) {
+    if (!name.isTextual()) {
+      throw ServingException.invalid("'dataset' must name a stored dataset");
+    }
+    String dataset = name.textValue();
+    DatasetStore.checkName(dataset);
+    DatasetVersion version;
+    if (versionNode == null || versionNode.isNull()) {
+      version =
+          datasets
+              .latest(dataset)
+              .orElseThrow(() -> ServingException.notFound("no dataset " + dataset));
+    } else {
+      if (!versionNode.isIntegralNumber() || versionNode.longValue() < 1) {
+        throw ServingException.invalid("'dataset_version' must be a positive integer");
+      }
+      version =
+          datasets
+              .version(dataset, versionNode.longValue())
+              .orElseThrow(
+                  () ->
+                      ServingException.notFound(
+                          "dataset " + dataset + " has no version " + versionNode));
+    }
+    if (decoder == null) {
+      throw ServingException.invalid(
+          "model "
+              + base
+              + " declares no image preprocessing in its model.yaml, so it cannot read the"
+              + " images of dataset "
+              + dataset);
+    }
+    try {
+      DatasetReader reader = datasets.open(version);
+      return new LabelledExamples(
+          new DatasetImages(reader, decoder), reader.labels(), version.classNames());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -337,18 +416,17 @@ final class JobsApi {
    * shrinking below a filter) is refused now rather than failing the job later.
    */
   private static void checkBaseTakes(
-      ServedVersion base, SignatureSpec signature, String output, TensorData images) {
+      ServedVersion base, SignatureSpec signature, String output, TensorData first) {
     String input = signature.inputs().keySet().iterator().next();
     try {
-      base.run(signature, Map.of(input, images.rows(0, 1)), Set.of(output))
-          .get(60, TimeUnit.SECONDS);
+      base.run(signature, Map.of(input, first), Set.of(output)).get(60, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof ServingException serving
           && serving.kind() == ErrorKind.INVALID_ARGUMENT) {
         throw ServingException.invalid(
             "the base model cannot take images of shape "
-                + Arrays.toString(images.rows(0, 1).shape())
+                + Arrays.toString(first.shape())
                 + ": "
                 + serving.getMessage());
       }

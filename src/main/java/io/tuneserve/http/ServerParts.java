@@ -24,6 +24,7 @@ public record ServerParts(
     ModelManager manager,
     JobManager jobs,
     JobBoard board,
+    io.tuneserve.dataset.DatasetStore datasets,
     NodeConvergence node,
     VersionPublisher publisher,
     ServingMetrics metrics,

@@ -125,6 +125,14 @@ public final class ImageDecoder {
   }
 
   private BufferedImage read(byte[] encoded) {
+    return readImage(encoded, maxPixels);
+  }
+
+  /**
+   * Decodes PNG or JPEG (or another format ImageIO reads) bytes, refusing images above {@code
+   * maxPixels} before decoding them.
+   */
+  public static BufferedImage readImage(byte[] encoded, long maxPixels) {
     if (encoded.length == 0) {
       throw ServingException.invalid("the image is empty");
     }

@@ -7,6 +7,7 @@ import io.tuneserve.batching.BatchingOptions;
 import io.tuneserve.batching.Clock;
 import io.tuneserve.cluster.ClusterMember;
 import io.tuneserve.config.ServerConfig;
+import io.tuneserve.dataset.DatasetStore;
 import io.tuneserve.http.Draining;
 import io.tuneserve.http.HttpSettings;
 import io.tuneserve.http.HttpVerticle;
@@ -217,17 +218,24 @@ public final class TuneServer implements AutoCloseable {
             http.maxImagePixels(),
             http.websocketMaxInFlight(),
             config.training().maxExamples(),
+            config.datasets().maxUploadBytes(),
             config.security().acceptedTokens(),
             config.security().protectInference(),
             config.security().tlsCertFile(),
             config.security().tlsKeyFile());
     String version = serverVersion();
+    DatasetStore datasets =
+        new DatasetStore(
+            Path.of(config.datasets().directory()),
+            http.maxImagePixels(),
+            java.time.Clock.systemUTC());
     ServerParts parts =
         new ServerParts(
             inference,
             manager,
             jobs,
             board,
+            datasets,
             convergence,
             publisher,
             metrics,

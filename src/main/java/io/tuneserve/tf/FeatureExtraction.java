@@ -2,6 +2,7 @@ package io.tuneserve.tf;
 
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.TensorData;
+import io.tuneserve.training.ImageRows;
 import io.tuneserve.training.TrainingCancelledException;
 import io.tuneserve.training.TrainingProgress;
 import java.nio.ByteBuffer;
@@ -23,9 +24,9 @@ final class FeatureExtraction {
       Session session,
       Output<?> images,
       Output<TFloat32> features,
-      TensorData all,
+      ImageRows all,
       TrainingProgress progress) {
-    int count = Math.toIntExact(all.dim(0));
+    int count = all.count();
     ByteBuffer out = null;
     long dimension = 0;
     for (int from = 0; from < count; from += BATCH) {
@@ -33,7 +34,7 @@ final class FeatureExtraction {
         throw new TrainingCancelledException();
       }
       int n = Math.min(BATCH, count - from);
-      try (Tensor input = TensorConverter.toTensor(all.rows(from, n));
+      try (Tensor input = TensorConverter.toTensor(all.range(from, n));
           Result result = session.runner().feed(images, input).fetch(features).run()) {
         TensorData values = TensorConverter.fromTensor(result.get(0));
         if (values.rank() != 2) {

@@ -1,9 +1,9 @@
 package io.tuneserve.tf;
 
-import io.tuneserve.model.TensorData;
 import io.tuneserve.training.EpochMetrics;
 import io.tuneserve.training.Evaluation;
 import io.tuneserve.training.Hyperparameters;
+import io.tuneserve.training.ImageRows;
 import io.tuneserve.training.TrainingCancelledException;
 import io.tuneserve.training.TrainingProgress;
 import io.tuneserve.training.TrainingResult;
@@ -31,7 +31,7 @@ final class Fitter {
   private final Session session;
   private final NewHead head;
   private final Output<?> input;
-  private final TensorData data;
+  private final ImageRows data;
   private final List<String> classNames;
   private final int[] labels;
   private final VariableValues trained;
@@ -43,7 +43,7 @@ final class Fitter {
       Session session,
       NewHead head,
       Output<?> input,
-      TensorData data,
+      ImageRows data,
       List<String> classNames,
       int[] labels,
       VariableValues trained) {
@@ -143,7 +143,7 @@ final class Fitter {
     }
     List<Tensor> fed = new ArrayList<>();
     try {
-      Tensor x = TensorConverter.toTensor(data.selectRows(batch));
+      Tensor x = TensorConverter.toTensor(data.rows(batch));
       fed.add(x);
       TInt64 ys = TInt64.tensorOf(Shape.of(batch.length), DataBuffers.of(y, true, false));
       fed.add(ys);
@@ -181,7 +181,7 @@ final class Fitter {
     for (int from = 0; from < subset.length; from += EVALUATION_BATCH) {
       int[] batch =
           Arrays.copyOfRange(subset, from, Math.min(subset.length, from + EVALUATION_BATCH));
-      try (Tensor x = TensorConverter.toTensor(data.selectRows(batch));
+      try (Tensor x = TensorConverter.toTensor(data.rows(batch));
           Result result = session.runner().feed(input, x).fetch(head.probabilities).run()) {
         TFloat32 p = (TFloat32) result.get(0);
         int classes = (int) p.shape().get(1);

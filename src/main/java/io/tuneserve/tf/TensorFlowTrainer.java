@@ -6,6 +6,7 @@ import io.tuneserve.repository.HeadDefinition;
 import io.tuneserve.training.ClassifierLoss;
 import io.tuneserve.training.EpochMetrics;
 import io.tuneserve.training.Hyperparameters;
+import io.tuneserve.training.ImageRows;
 import io.tuneserve.training.Phase;
 import io.tuneserve.training.Strategy;
 import io.tuneserve.training.StrategyDecision;
@@ -108,7 +109,7 @@ public final class TensorFlowTrainer implements Trainer {
                 session,
                 graph,
                 head,
-                codeValues,
+                ImageRows.of(codeValues),
                 request.examples().classNames(),
                 labels,
                 hp,
@@ -123,7 +124,7 @@ public final class TensorFlowTrainer implements Trainer {
                         session,
                         base.images(),
                         codes,
-                        request.examples().images().rows(0, 1),
+                        request.examples().images().subset(new int[] {0}),
                         progress)
                     .dim(1);
         NewHead head =
@@ -184,7 +185,7 @@ public final class TensorFlowTrainer implements Trainer {
       Session session,
       Graph graph,
       NewHead head,
-      TensorData codes,
+      ImageRows codes,
       List<String> classNames,
       int[] labels,
       Hyperparameters hp,
@@ -300,7 +301,7 @@ public final class TensorFlowTrainer implements Trainer {
                   model.session(),
                   model.graph(),
                   head,
-                  values,
+                  ImageRows.of(values),
                   request.examples().classNames(),
                   request.examples().labels(),
                   split,

@@ -109,6 +109,15 @@ public final class JobManager implements AutoCloseable {
 
   /** Checks a job against the models it names and queues it. */
   public Job submit(JobSpec spec, LabelledExamples examples) {
+    try {
+      return queue(spec, examples);
+    } catch (RuntimeException e) {
+      examples.images().close();
+      throw e;
+    }
+  }
+
+  private Job queue(JobSpec spec, LabelledExamples examples) {
     if (spec.targetModel().equals(spec.baseModel())) {
       throw ServingException.invalid("the target model must differ from the base model");
     }
@@ -132,6 +141,7 @@ public final class JobManager implements AutoCloseable {
             try {
               run(job, examples);
             } finally {
+              examples.images().close();
               unfinished.decrementAndGet();
               offerCapacity();
             }
@@ -269,7 +279,7 @@ public final class JobManager implements AutoCloseable {
       if (job.cancelRequested()) {
         throw new TrainingCancelledException();
       }
-      writeLineage(staging, job, baseVersion, result);
+      writeLineage(staging, job, baseVersion, result, examples.images().origin());
       long version =
           registry.publish(spec.targetModel(), staging, targetSettings(baseSettings, examples));
       staging = null;
@@ -331,7 +341,8 @@ public final class JobManager implements AutoCloseable {
   }
 
   /** Records where the version comes from, next to its SavedModel. */
-  private void writeLineage(Path staged, Job job, long baseVersion, TrainingResult result)
+  private void writeLineage(
+      Path staged, Job job, long baseVersion, TrainingResult result, Map<String, Object> origin)
       throws IOException {
     Job.Snapshot snapshot = job.snapshot();
     Hyperparameters hp = snapshot.spec().hyperparameters();
@@ -378,6 +389,7 @@ public final class JobManager implements AutoCloseable {
     lineage.put("classes", snapshot.classNames());
     lineage.put("examples", snapshot.examples());
     lineage.put("data_sha256", snapshot.dataFingerprint());
+    lineage.putAll(origin);
     lineage.put("metrics", metrics);
     if (result.evaluation() != null) {
       lineage.put("evaluations", List.of(result.evaluation().toMap()));
@@ -393,7 +405,8 @@ public final class JobManager implements AutoCloseable {
    */
   private static ModelSettings targetSettings(ModelSettings base, LabelledExamples examples) {
     ModelSettings.ImageInput image = base.image();
-    boolean images = examples.images().rank() == 4;
+    long[] row = examples.images().rowShape();
+    boolean images = row.length == 3;
     ModelSettings.ImageInput retargeted =
         image == null
             ? null
@@ -401,8 +414,8 @@ public final class JobManager implements AutoCloseable {
                 "serving_default",
                 image.input(),
                 "probabilities",
-                images ? (int) examples.images().dim(1) : image.height(),
-                images ? (int) examples.images().dim(2) : image.width(),
+                images ? (int) row[0] : image.height(),
+                images ? (int) row[1] : image.width(),
                 image.channels(),
                 image.scale(),
                 image.offset());
@@ -419,7 +432,7 @@ public final class JobManager implements AutoCloseable {
   static String fingerprint(LabelledExamples examples) {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      digest.update(examples.images().raw());
+      examples.images().digest(digest);
       for (int label : examples.labels()) {
         digest.update(
             examples.classNames().get(label).getBytes(java.nio.charset.StandardCharsets.UTF_8));

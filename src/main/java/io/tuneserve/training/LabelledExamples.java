@@ -6,22 +6,18 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Training data: images as one tensor {@code [n, height, width, channels]}, a class index per
- * image, and the class names in index order.
+ * Training data: images as rows {@code [height, width, channels]} (in memory or read from a stored
+ * dataset), a class index per image, and the class names in index order.
  */
 @SuppressWarnings("ArrayRecordComponent") // built once by the decoder, never modified
-public record LabelledExamples(TensorData images, int[] labels, List<String> classNames) {
+public record LabelledExamples(ImageRows images, int[] labels, List<String> classNames) {
 
   /** Checks that labels match images and that there are at least two classes. */
   public LabelledExamples {
     classNames = List.copyOf(classNames);
-    if (images.rank() < 1 || images.dim(0) != labels.length) {
+    if (images.count() != labels.length) {
       throw ServingException.invalid(
-          "there are "
-              + (images.rank() < 1 ? 0 : images.dim(0))
-              + " images but "
-              + labels.length
-              + " labels");
+          "there are " + images.count() + " images but " + labels.length + " labels");
     }
     if (labels.length == 0) {
       throw ServingException.invalid("the upload holds no examples");
@@ -34,6 +30,11 @@ public record LabelledExamples(TensorData images, int[] labels, List<String> cla
     if (Arrays.stream(labels).anyMatch(l -> l < 0 || l >= classes)) {
       throw ServingException.invalid("a label index is outside the class list " + classNames);
     }
+  }
+
+  /** Examples held in memory as one tensor {@code [n, height, width, channels]}. */
+  public LabelledExamples(TensorData images, int[] labels, List<String> classNames) {
+    this(ImageRows.of(images), labels, classNames);
   }
 
   public int count() {

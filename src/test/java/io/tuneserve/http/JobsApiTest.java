@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tuneserve.data.FashionMnist;
 import io.tuneserve.data.LabelledImages;
+import io.tuneserve.testing.FashionPngs;
 import io.tuneserve.testing.TestServer;
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,10 +38,12 @@ class JobsApiTest {
   };
   private static TestServer server;
   private static LabelledImages fashion;
+  private static FashionPngs pngs;
 
   @BeforeAll
   static void start() throws Exception {
-    fashion = new FashionMnist(FashionMnist.DEFAULT_DIRECTORY).test();
+    pngs = new FashionPngs();
+    fashion = pngs.images();
     server = new TestServer().withDemoModel().start();
   }
 
@@ -52,17 +52,8 @@ class JobsApiTest {
     server.close();
   }
 
-  static byte[] png(int index) throws Exception {
-    BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
-    for (int y = 0; y < 28; y++) {
-      for (int x = 0; x < 28; x++) {
-        int v = Math.round(fashion.pixels()[index * 784 + y * 28 + x] * 255);
-        image.getRaster().setSample(x, y, 0, v);
-      }
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(image, "png", out);
-    return out.toByteArray();
+  static byte[] png(int index) {
+    return pngs.png(index);
   }
 
   private static String request(String target, int from, int count, String extra) throws Exception {

@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 /** A real server on a free loopback port over a temporary model repository. */
 public final class TestServer implements AutoCloseable {
   private final Path repository;
+  private final Path datasets;
   private final Map<String, Object> overrides = new HashMap<>();
   private NodeClient client;
   private javax.net.ssl.SSLContext tls;
@@ -32,10 +33,12 @@ public final class TestServer implements AutoCloseable {
   public TestServer() {
     try {
       repository = Files.createTempDirectory("tuneserve-models");
+      datasets = Files.createTempDirectory("tuneserve-datasets");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     overrides.put("models.poll_interval_seconds", 0);
+    overrides.put("datasets.directory", datasets.toString());
     overrides.put("http.event_loops", 2);
     overrides.put("batching.threads", 2);
     overrides.put("http.drain_delay_seconds", 0);
@@ -44,6 +47,11 @@ public final class TestServer implements AutoCloseable {
 
   public Path repository() {
     return repository;
+  }
+
+  /** The directory the server keeps its datasets in. */
+  public Path datasets() {
+    return datasets;
   }
 
   /** Serves HTTPS with this PEM certificate and key; the test client trusts {@code trust}. */
@@ -171,6 +179,7 @@ public final class TestServer implements AutoCloseable {
       server.close();
     }
     deleteTree(repository);
+    deleteTree(datasets);
   }
 
   private static Throwable rootCause(Throwable e) {

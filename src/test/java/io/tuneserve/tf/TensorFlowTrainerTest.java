@@ -97,7 +97,10 @@ class TensorFlowTrainerTest {
       LabelledExamples heldOut = examples(5000, 500);
       TensorData probabilities =
           model
-              .run("serving_default", Map.of("images", heldOut.images()), Set.of("probabilities"))
+              .run(
+                  "serving_default",
+                  Map.of("images", heldOut.images().range(0, heldOut.count())),
+                  Set.of("probabilities"))
               .get("probabilities");
       assertThat(probabilities.shape()).containsExactly(500, 3);
       int correct = 0;
@@ -131,7 +134,7 @@ class TensorFlowTrainerTest {
     assertThat(progress.epochs.get(0).learningRate()).isEqualTo(0.05);
 
     LabelledExamples heldOut = examples(6000, 64);
-    Map<String, TensorData> inputs = Map.of("images", heldOut.images());
+    Map<String, TensorData> inputs = Map.of("images", heldOut.images().range(0, heldOut.count()));
     Set<String> outputs = Set.of("block1", "block2", "features");
     try (LoadedModel base =
             new TfModelLoader(TfRuntimeOptions.defaults()).load(TestData.fashionConvnet());

@@ -232,7 +232,7 @@ public final class TransferScenarios {
     try (LoadedModel loaded = new TfModelLoader(TfRuntimeOptions.defaults()).load(model)) {
       String input = loaded.signatures().get("serving_default").inputs().keySet().iterator().next();
       TensorData probabilities =
-          loaded.run("serving_default", Map.of(input, test.images()), Set.of("probabilities")).get("probabilities");
+          loaded.run("serving_default", Map.of(input, test.images().range(0, test.count())), Set.of("probabilities")).get("probabilities");
       int classes = (int) probabilities.dim(1);
       int correct = 0;
       for (int i = 0; i < test.count(); i++) {
