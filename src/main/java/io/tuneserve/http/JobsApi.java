@@ -19,6 +19,7 @@ import io.tuneserve.serving.ServedVersion;
 import io.tuneserve.training.ClassifierLoss;
 import io.tuneserve.training.Hyperparameters;
 import io.tuneserve.training.JobBoard;
+import io.tuneserve.training.JobData;
 import io.tuneserve.training.JobDocument;
 import io.tuneserve.training.JobManager;
 import io.tuneserve.training.JobSpec;
@@ -157,7 +158,7 @@ final class JobsApi {
                 body = JsonBodies.parseObject(bytes, 0, bytes.length);
               }
               JobSpec spec = spec(body);
-              return jobs.submit(spec, examples(body, spec));
+              return jobs.submit(spec, data(body, spec));
             })
         .onSuccess(
             job -> {
@@ -260,9 +261,10 @@ final class JobsApi {
 
   /**
    * The job's examples as the base model takes them: decoded from the request's instances and
-   * labels, or read from a stored dataset as training needs them.
+   * labels, or read from a stored dataset as training needs them; and the validation and test
+   * datasets it names.
    */
-  private LabelledExamples examples(JsonNode body, JobSpec spec) {
+  private JobData data(JsonNode body, JobSpec spec) {
     JsonNode dataset = body.get("dataset");
     if (dataset != null && (body.has("instances") || body.has("labels"))) {
       throw ServingException.invalid(
@@ -276,6 +278,8 @@ final class JobsApi {
                 ? OptionalLong.empty()
                 : OptionalLong.of(spec.baseVersion()));
     LabelledExamples examples = null;
+    LabelledExamples validation = null;
+    LabelledExamples test = null;
     try {
       String signatureKey = served.settings().featureSource().signature();
       SignatureSpec signature = served.signatures().get(signatureKey);
@@ -310,6 +314,8 @@ final class JobsApi {
           dataset == null
               ? inline(body, input, decoder)
               : fromDataset(dataset, body.get("dataset_version"), base, decoder);
+      validation = heldOutSet(body, "validation_dataset", base, decoder, examples);
+      test = heldOutSet(body, "test_dataset", base, decoder, examples);
       TensorData first = examples.images().range(0, 1);
       if (served.settings().inputShapeCheck() != ModelSettings.ShapeCheck.NONE
           && !input.accepts(first.shape())) {
@@ -322,10 +328,12 @@ final class JobsApi {
                 + input.feedShapeText());
       }
       checkBaseTakes(served, signature, output, first);
-      return examples;
+      return new JobData(examples, validation, test);
     } catch (RuntimeException e) {
-      if (examples != null) {
-        examples.images().close();
+      for (LabelledExamples opened : new LabelledExamples[] {examples, validation, test}) {
+        if (opened != null) {
+          opened.images().close();
+        }
       }
       throw e;
     } finally {
@@ -366,6 +374,28 @@ final class JobsApi {
     int[] indices = names.stream().mapToInt(classes::indexOf).toArray();
     TensorData images = JsonTensorReader.read(input.name(), input.dtype(), instances, decoder);
     return new LabelledExamples(images, indices, classes);
+  }
+
+  /**
+   * The dataset a job names in {@code field} (and its version in {@code field_version}), labelled
+   * with the training classes; null when the job names none.
+   */
+  private LabelledExamples heldOutSet(
+      JsonNode body, String field, String base, ImageDecoder decoder, LabelledExamples training) {
+    JsonNode name = body.get(field);
+    if (name == null || name.isNull()) {
+      return null;
+    }
+    if (!name.isTextual()) {
+      throw ServingException.invalid("'" + field + "' must name a stored dataset");
+    }
+    LabelledExamples set = fromDataset(name, body.get(field + "_version"), base, decoder);
+    try {
+      return set.labelledAs(training.classNames(), field + " " + name.textValue());
+    } catch (RuntimeException e) {
+      set.images().close();
+      throw e;
+    }
   }
 
   /** A stored dataset's version (the newest unless the job names one), read as training goes. */

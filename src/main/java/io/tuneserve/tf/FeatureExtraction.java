@@ -3,6 +3,7 @@ package io.tuneserve.tf;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.TensorData;
 import io.tuneserve.training.ImageRows;
+import io.tuneserve.training.LabelledExamples;
 import io.tuneserve.training.TrainingCancelledException;
 import io.tuneserve.training.TrainingProgress;
 import java.nio.ByteBuffer;
@@ -53,6 +54,19 @@ final class FeatureExtraction {
     }
     return TensorData.ofRaw(
         io.tuneserve.model.DType.FP32, new long[] {count, dimension}, out.array());
+  }
+
+  /** The same examples with their images replaced by their features. */
+  static LabelledExamples codesOf(
+      Session session,
+      Output<?> images,
+      Output<TFloat32> features,
+      LabelledExamples examples,
+      TrainingProgress progress) {
+    return new LabelledExamples(
+        codes(session, images, features, examples.images(), progress),
+        examples.labels(),
+        examples.classNames());
   }
 
   /** Per-feature mean and inverse standard deviation of {@code [n, dimension]} features. */

@@ -3,7 +3,8 @@ package io.tuneserve.tf;
 import io.tuneserve.training.EpochMetrics;
 import io.tuneserve.training.Evaluation;
 import io.tuneserve.training.Hyperparameters;
-import io.tuneserve.training.ImageRows;
+import io.tuneserve.training.LabelledExamples;
+import io.tuneserve.training.Shuffle;
 import io.tuneserve.training.TrainingCancelledException;
 import io.tuneserve.training.TrainingProgress;
 import io.tuneserve.training.TrainingResult;
@@ -31,39 +32,33 @@ final class Fitter {
   private final Session session;
   private final NewHead head;
   private final Output<?> input;
-  private final ImageRows data;
-  private final List<String> classNames;
-  private final int[] labels;
   private final VariableValues trained;
 
   /** A training op with the learning rate of each of its variable groups. */
   record Stage(NewHead.TrainOp op, double[] rates) {}
 
-  Fitter(
-      Session session,
-      NewHead head,
-      Output<?> input,
-      ImageRows data,
-      List<String> classNames,
-      int[] labels,
-      VariableValues trained) {
+  Fitter(Session session, NewHead head, Output<?> input, VariableValues trained) {
     this.session = session;
     this.head = head;
     this.input = input;
-    this.data = data;
-    this.classNames = classNames;
-    this.labels = labels;
     this.trained = trained;
   }
 
   /**
-   * Trains: {@code warmUp} (if not null) for the first {@code hp.headEpochs()} epochs, then {@code
-   * main}.
+   * Trains on {@code data.train()}: {@code warmUp} (if not null) for the first {@code
+   * hp.headEpochs()} epochs, then {@code main}; keeps the weights of the epoch best on {@code
+   * data.validation()} (on the training examples when none are held out).
    */
-  TrainingResult fit(Hyperparameters hp, Stage warmUp, Stage main, TrainingProgress progress) {
-    int[][] split = split(hp);
-    int[] train = split[0];
-    int[] validation = split[1];
+  TrainingResult fit(
+      Hyperparameters hp,
+      LabelledExamples.Split data,
+      Stage warmUp,
+      Stage main,
+      TrainingProgress progress) {
+    LabelledExamples train = data.train();
+    LabelledExamples validation = data.validation();
+    int[] order = new int[train.count()];
+    Arrays.setAll(order, i -> i);
     Random random = new Random(hp.seed());
     double bestScore = -1;
     double bestLoss = Double.MAX_VALUE;
@@ -73,10 +68,10 @@ final class Fitter {
     int epochsRun = 0;
     for (int epoch = 1; epoch <= hp.epochs(); epoch++) {
       Stage stage = warmUp != null && epoch <= hp.headEpochs() ? warmUp : main;
-      Shuffle.indices(train, random);
+      Shuffle.indices(order, random);
       double lossSum = 0;
       int steps = 0;
-      for (int from = 0; from < train.length; from += hp.batchSize()) {
+      for (int from = 0; from < order.length; from += hp.batchSize()) {
         if (progress.cancelled()) {
           throw new TrainingCancelledException();
         }
@@ -84,14 +79,15 @@ final class Fitter {
         lossSum +=
             step(
                 stage,
-                Arrays.copyOfRange(train, from, Math.min(train.length, from + hp.batchSize())));
+                train,
+                Arrays.copyOfRange(order, from, Math.min(order.length, from + hp.batchSize())));
         progress.stepDone(System.nanoTime() - stepStart);
         steps++;
       }
       epochsRun = epoch;
       double loss = lossSum / Math.max(1, steps);
       double trainAccuracy = accuracy(train);
-      double validationAccuracy = validation.length == 0 ? Double.NaN : accuracy(validation);
+      double validationAccuracy = validation == null ? Double.NaN : accuracy(validation);
       progress.epoch(
           new EpochMetrics(epoch, loss, trainAccuracy, validationAccuracy, stage.rates()[0]),
           epoch / (double) hp.epochs());
@@ -109,41 +105,26 @@ final class Fitter {
     if (best != null) {
       trained.write(session, best);
     }
-    if (validation.length == 0) {
-      return new TrainingResult(epochsRun, bestTrain, Double.NaN, null);
+    if (validation == null) {
+      return new TrainingResult(epochsRun, bestTrain, Double.NaN, List.of());
     }
-    return new TrainingResult(epochsRun, bestTrain, bestScore, evaluate(validation));
+    return new TrainingResult(
+        epochsRun, bestTrain, bestScore, List.of(evaluate("validation", validation)));
   }
 
-  /** The confusion matrix of the held-out examples, with the weights as they are now. */
-  private Evaluation evaluate(int[] subset) {
-    int[] truth = new int[subset.length];
-    for (int i = 0; i < subset.length; i++) {
-      truth[i] = labels[subset[i]];
-    }
-    return Evaluation.of("validation", classNames, truth, predictions(subset));
+  /** The confusion matrix of {@code examples}, with the weights as they are now. */
+  Evaluation evaluate(String split, LabelledExamples examples) {
+    return Evaluation.of(split, examples.classNames(), examples.labels(), predictions(examples));
   }
 
-  private int[][] split(Hyperparameters hp) {
-    int[] order = new int[labels.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    Shuffle.indices(order, new Random(hp.seed()));
-    int held = (int) Math.floor(labels.length * hp.validationFraction());
-    return new int[][] {
-      Arrays.copyOfRange(order, held, order.length), Arrays.copyOfRange(order, 0, held)
-    };
-  }
-
-  private double step(Stage stage, int[] batch) {
+  private double step(Stage stage, LabelledExamples train, int[] batch) {
     long[] y = new long[batch.length];
     for (int i = 0; i < batch.length; i++) {
-      y[i] = labels[batch[i]];
+      y[i] = train.labels()[batch[i]];
     }
     List<Tensor> fed = new ArrayList<>();
     try {
-      Tensor x = TensorConverter.toTensor(data.rows(batch));
+      Tensor x = TensorConverter.toTensor(train.images().rows(batch));
       fed.add(x);
       TInt64 ys = TInt64.tensorOf(Shape.of(batch.length), DataBuffers.of(y, true, false));
       fed.add(ys);
@@ -161,31 +142,28 @@ final class Fitter {
     }
   }
 
-  private double accuracy(int[] subset) {
-    if (subset.length == 0) {
-      return Double.NaN;
-    }
-    int[] predicted = predictions(subset);
+  private double accuracy(LabelledExamples examples) {
+    int[] predicted = predictions(examples);
     int correct = 0;
-    for (int i = 0; i < subset.length; i++) {
-      if (predicted[i] == labels[subset[i]]) {
+    for (int i = 0; i < predicted.length; i++) {
+      if (predicted[i] == examples.labels()[i]) {
         correct++;
       }
     }
-    return correct / (double) subset.length;
+    return correct / (double) predicted.length;
   }
 
-  /** The most probable class of each example of {@code subset}. */
-  private int[] predictions(int[] subset) {
-    int[] predicted = new int[subset.length];
-    for (int from = 0; from < subset.length; from += EVALUATION_BATCH) {
-      int[] batch =
-          Arrays.copyOfRange(subset, from, Math.min(subset.length, from + EVALUATION_BATCH));
-      try (Tensor x = TensorConverter.toTensor(data.rows(batch));
+  /** The most probable class of each example. */
+  private int[] predictions(LabelledExamples examples) {
+    int count = examples.count();
+    int[] predicted = new int[count];
+    for (int from = 0; from < count; from += EVALUATION_BATCH) {
+      int n = Math.min(count - from, EVALUATION_BATCH);
+      try (Tensor x = TensorConverter.toTensor(examples.images().range(from, n));
           Result result = session.runner().feed(input, x).fetch(head.probabilities).run()) {
         TFloat32 p = (TFloat32) result.get(0);
         int classes = (int) p.shape().get(1);
-        for (int i = 0; i < batch.length; i++) {
+        for (int i = 0; i < n; i++) {
           int bestClass = 0;
           for (int c = 1; c < classes; c++) {
             if (p.getFloat(i, c) > p.getFloat(i, bestClass)) {

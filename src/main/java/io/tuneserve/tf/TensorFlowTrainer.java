@@ -1,12 +1,12 @@
 package io.tuneserve.tf;
 
 import io.tuneserve.model.ServingException;
-import io.tuneserve.model.TensorData;
 import io.tuneserve.repository.HeadDefinition;
 import io.tuneserve.training.ClassifierLoss;
 import io.tuneserve.training.EpochMetrics;
+import io.tuneserve.training.Evaluation;
 import io.tuneserve.training.Hyperparameters;
-import io.tuneserve.training.ImageRows;
+import io.tuneserve.training.LabelledExamples;
 import io.tuneserve.training.Phase;
 import io.tuneserve.training.Strategy;
 import io.tuneserve.training.StrategyDecision;
@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
@@ -67,10 +68,14 @@ public final class TensorFlowTrainer implements Trainer {
       Base base = Base.of(model, request);
       Trained trained = fit(model, base, request, progress);
       progress.phase(Phase.EVALUATING);
+      TrainingResult result = trained.result();
+      if (request.test() != null) {
+        result = result.with(trained.evaluate("test", request.test()));
+      }
       progress.phase(Phase.PUBLISHING);
       if (request.headOf() != null && request.strategy() != Strategy.FINE_TUNE) {
         writeHead(model.session(), trained.head(), request);
-        return trained.result();
+        return result;
       }
       export(
           model.session(),
@@ -80,12 +85,24 @@ public final class TensorFlowTrainer implements Trainer {
           base.features(),
           trained.head(),
           request);
-      return trained.result();
+      return result;
     }
   }
 
-  /** A trained classifier in a loaded base graph, not yet exported. */
-  private record Trained(NewHead head, TrainingResult result) {}
+  /**
+   * A trained classifier in a loaded base graph, not yet exported, with what evaluates it on
+   * images: the fitter, fed the images themselves or their CNN codes.
+   */
+  private record Trained(
+      NewHead head,
+      TrainingResult result,
+      Fitter fitter,
+      UnaryOperator<LabelledExamples> fitterInputs) {
+
+    Evaluation evaluate(String split, LabelledExamples images) {
+      return fitter.evaluate(split, fitterInputs.apply(images));
+    }
+  }
 
   private static Trained fit(
       OpenModel model, Base base, TrainingRequest request, TrainingProgress progress) {
@@ -94,26 +111,26 @@ public final class TensorFlowTrainer implements Trainer {
     Output<TFloat32> codes = base.output(request.trainedOutput());
     Hyperparameters hp = request.hyperparameters();
     int classes = request.examples().classNames().size();
-    int[] labels = request.examples().labels();
+    LabelledExamples.Split data = request.split();
     switch (request.strategy()) {
       case FEATURE_EXTRACTOR, EARLIER_LAYER_FEATURES -> {
-        TensorData codeValues =
-            FeatureExtraction.codes(
-                session, base.images(), codes, request.examples().images(), progress);
+        UnaryOperator<LabelledExamples> codesOf =
+            images -> FeatureExtraction.codesOf(session, base.images(), codes, images, progress);
+        LabelledExamples trainCodes = codesOf.apply(data.train());
+        LabelledExamples.Split codeData =
+            new LabelledExamples.Split(
+                trainCodes, data.heldOut() ? codesOf.apply(data.validation()) : null);
         NewHead head =
-            new NewHead(graph, codes, FeatureExtraction.standardization(codeValues), classes, hp);
-        progress.phase(Phase.TRAINING);
-        return new Trained(
-            head,
-            fitHead(
-                session,
+            new NewHead(
                 graph,
-                head,
-                ImageRows.of(codeValues),
-                request.examples().classNames(),
-                labels,
-                hp,
-                progress));
+                codes,
+                FeatureExtraction.standardization(trainCodes.images().range(0, trainCodes.count())),
+                classes,
+                hp);
+        progress.phase(Phase.TRAINING);
+        Fitter fitter = headFitter(session, graph, head);
+        return new Trained(
+            head, fitHead(session, fitter, head, codeData, hp, progress), fitter, codesOf);
       }
       case FINE_TUNE -> {
         List<Operand<TFloat32>> tuned =
@@ -142,17 +159,10 @@ public final class TensorFlowTrainer implements Trainer {
         List<Operand<TFloat32>> trained = new ArrayList<>(head.variables());
         trained.addAll(tuned);
         progress.phase(Phase.TRAINING);
-        TrainingResult result =
-            new Fitter(
-                    session,
-                    head,
-                    base.images(),
-                    request.examples().images(),
-                    request.examples().classNames(),
-                    labels,
-                    new VariableValues(graph, trained))
-                .fit(hp, warmUp, full, progress);
-        return new Trained(head, result);
+        Fitter fitter =
+            new Fitter(session, head, base.images(), new VariableValues(graph, trained));
+        TrainingResult result = fitter.fit(hp, data, warmUp, full, progress);
+        return new Trained(head, result, fitter, UnaryOperator.identity());
       }
       default ->
           throw ServingException.invalid("strategy " + request.strategy() + " is not supported");
@@ -181,27 +191,22 @@ public final class TensorFlowTrainer implements Trainer {
     }
   }
 
+  /** A fitter of the classifier alone, fed CNN codes. */
+  private static Fitter headFitter(Session session, Graph graph, NewHead head) {
+    return new Fitter(session, head, head.features, new VariableValues(graph, head.variables()));
+  }
+
   private static TrainingResult fitHead(
       Session session,
-      Graph graph,
+      Fitter fitter,
       NewHead head,
-      ImageRows codes,
-      List<String> classNames,
-      int[] labels,
+      LabelledExamples.Split codes,
       Hyperparameters hp,
       TrainingProgress progress) {
     Fitter.Stage stage =
         new Fitter.Stage(head.trainOp(List.of(head.variables())), new double[] {hp.learningRate()});
     session.initialize();
-    return new Fitter(
-            session,
-            head,
-            head.features,
-            codes,
-            classNames,
-            labels,
-            new VariableValues(graph, head.variables()))
-        .fit(hp, null, stage, progress);
+    return fitter.fit(hp, codes, null, stage, progress);
   }
 
   /**
@@ -282,28 +287,28 @@ public final class TensorFlowTrainer implements Trainer {
       Hyperparameters probe,
       TrainingProgress progress) {
     Output<TFloat32> codes = base.output(output);
-    TensorData values =
-        FeatureExtraction.codes(
-            model.session(), base.images(), codes, request.examples().images(), progress);
+    LabelledExamples values =
+        FeatureExtraction.codesOf(
+            model.session(), base.images(), codes, request.examples(), progress);
     double sum = 0;
     for (int repeat = 0; repeat < REPEATS; repeat++) {
       Hyperparameters split = probe.withSeed(probe.seed() + repeat);
+      LabelledExamples.Split data = values.split(split.validationFraction(), split.seed());
       NewHead head =
           new NewHead(
               model.graph(),
               codes,
-              FeatureExtraction.standardization(values),
+              FeatureExtraction.standardization(
+                  data.train().images().range(0, data.train().count())),
               request.examples().classNames().size(),
               split);
       sum +=
           heldOut(
               fitHead(
                   model.session(),
-                  model.graph(),
+                  headFitter(model.session(), model.graph(), head),
                   head,
-                  ImageRows.of(values),
-                  request.examples().classNames(),
-                  request.examples().labels(),
+                  data,
                   split,
                   progress));
     }
@@ -316,7 +321,9 @@ public final class TensorFlowTrainer implements Trainer {
     double sum = 0;
     for (int repeat = 0; repeat < REPEATS; repeat++) {
       TrainingRequest attempt =
-          request.with(Strategy.FINE_TUNE, trial.withSeed(trial.seed() + repeat));
+          request
+              .withoutHeldOutSets()
+              .with(Strategy.FINE_TUNE, trial.withSeed(trial.seed() + repeat));
       try (OpenModel model = SavedModels.open(request.baseVersion(), SESSION, request.layers())) {
         sum += heldOut(fit(model, Base.of(model, attempt), attempt, progress).result());
       }

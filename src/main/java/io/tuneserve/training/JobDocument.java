@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -159,9 +158,11 @@ public final class JobDocument {
       if (!Double.isNaN(job.result().validationAccuracy())) {
         json.writeNumberField("validation_accuracy", job.result().validationAccuracy());
       }
-      if (job.result().evaluation() != null) {
+      if (!job.result().evaluations().isEmpty()) {
         json.writeFieldName("evaluations");
-        JSON.writeTree(json, JSON.valueToTree(List.of(job.result().evaluation().toMap())));
+        JSON.writeTree(
+            json,
+            JSON.valueToTree(job.result().evaluations().stream().map(Evaluation::toMap).toList()));
       }
       json.writeEndObject();
     }

@@ -108,16 +108,17 @@ public final class JobManager implements AutoCloseable {
   }
 
   /** Checks a job against the models it names and queues it. */
-  public Job submit(JobSpec spec, LabelledExamples examples) {
+  public Job submit(JobSpec spec, JobData data) {
     try {
-      return queue(spec, examples);
+      return queue(spec, data);
     } catch (RuntimeException e) {
-      examples.images().close();
+      data.close();
       throw e;
     }
   }
 
-  private Job queue(JobSpec spec, LabelledExamples examples) {
+  private Job queue(JobSpec spec, JobData data) {
+    LabelledExamples examples = data.training();
     if (spec.targetModel().equals(spec.baseModel())) {
       throw ServingException.invalid("the target model must differ from the base model");
     }
@@ -139,9 +140,9 @@ public final class JobManager implements AutoCloseable {
       pool.execute(
           () -> {
             try {
-              run(job, examples);
+              run(job, data);
             } finally {
-              examples.images().close();
+              data.close();
               unfinished.decrementAndGet();
               offerCapacity();
             }
@@ -216,7 +217,7 @@ public final class JobManager implements AutoCloseable {
   }
 
   /** Runs a job once its target model is free: one job at a time trains a model, cluster-wide. */
-  private void run(Job job, LabelledExamples examples) {
+  private void run(Job job, JobData data) {
     String target = job.spec().targetModel();
     try {
       while (!board.tryClaimTarget(target, 1000)) {
@@ -230,16 +231,17 @@ public final class JobManager implements AutoCloseable {
       return;
     }
     try {
-      train(job, examples);
+      train(job, data);
     } finally {
       board.releaseTarget(target);
     }
   }
 
-  private void train(Job job, LabelledExamples examples) {
+  private void train(Job job, JobData data) {
     if (job.cancelRequested()) {
       return;
     }
+    LabelledExamples examples = data.training();
     JobSpec spec = job.spec();
     Path staging = null;
     try {
@@ -274,12 +276,16 @@ public final class JobManager implements AutoCloseable {
                   staging,
                   headOnly
                       ? new TrainingRequest.HeadReference(spec.baseModel(), baseVersion)
-                      : null),
+                      : null,
+                  data.validation(),
+                  data.test()),
               progressOf(job));
       if (job.cancelRequested()) {
         throw new TrainingCancelledException();
       }
-      writeLineage(staging, job, baseVersion, result, examples.images().origin());
+      Map<String, Object> origins = new LinkedHashMap<>(examples.images().origin());
+      origins.putAll(data.heldOutOrigins());
+      writeLineage(staging, job, baseVersion, result, origins);
       long version =
           registry.publish(spec.targetModel(), staging, targetSettings(baseSettings, examples));
       staging = null;
@@ -391,8 +397,8 @@ public final class JobManager implements AutoCloseable {
     lineage.put("data_sha256", snapshot.dataFingerprint());
     lineage.putAll(origin);
     lineage.put("metrics", metrics);
-    if (result.evaluation() != null) {
-      lineage.put("evaluations", List.of(result.evaluation().toMap()));
+    if (!result.evaluations().isEmpty()) {
+      lineage.put("evaluations", result.evaluations().stream().map(Evaluation::toMap).toList());
     }
     lineage.put("job", snapshot.id());
     lineage.put("created_at", clock.instant().toString());

@@ -4,6 +4,7 @@ import io.tuneserve.model.ServingException;
 import io.tuneserve.model.TensorData;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 
 /**
  * Training data: images as rows {@code [height, width, channels]} (in memory or read from a stored
@@ -39,5 +40,59 @@ public record LabelledExamples(ImageRows images, int[] labels, List<String> clas
 
   public int count() {
     return labels.length;
+  }
+
+  /** A training set and the examples held out from it to judge each epoch by. */
+  public record Split(LabelledExamples train, LabelledExamples validation) {
+    /** Whether examples were held out; {@link #validation} is null when none were. */
+    public boolean heldOut() {
+      return validation != null;
+    }
+  }
+
+  /**
+   * Holds out {@code floor(count * fraction)} examples chosen at random by {@code seed}: the same
+   * fraction and seed always hold out the same examples. Nothing is held out when that is none, or
+   * when it would leave nothing to train on.
+   */
+  public Split split(double fraction, long seed) {
+    int[] order = new int[labels.length];
+    Arrays.setAll(order, i -> i);
+    Shuffle.indices(order, new Random(seed));
+    int held = (int) Math.floor(labels.length * fraction);
+    if (held == 0 || held >= labels.length) {
+      return new Split(this, null);
+    }
+    return new Split(
+        subset(Arrays.copyOfRange(order, held, order.length)),
+        subset(Arrays.copyOfRange(order, 0, held)));
+  }
+
+  /** These examples at the given indices, in that order, read from the same images. */
+  public LabelledExamples subset(int[] indices) {
+    int[] chosen = new int[indices.length];
+    for (int i = 0; i < indices.length; i++) {
+      chosen[i] = labels[indices[i]];
+    }
+    return new LabelledExamples(images.subset(indices), chosen, classNames);
+  }
+
+  /**
+   * The same examples with their labels numbered by another class list, such as a validation set's
+   * by its training set's classes; a label that list does not hold is refused, naming {@code what}
+   * the examples are.
+   */
+  public LabelledExamples labelledAs(List<String> classes, String what) {
+    int[] mapped = new int[labels.length];
+    for (int i = 0; i < labels.length; i++) {
+      String name = classNames.get(labels[i]);
+      int index = classes.indexOf(name);
+      if (index < 0) {
+        throw ServingException.invalid(
+            what + " has examples of class '" + name + "', which the training data has none of");
+      }
+      mapped[i] = index;
+    }
+    return new LabelledExamples(images, mapped, classes);
   }
 }

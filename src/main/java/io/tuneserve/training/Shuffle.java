@@ -1,4 +1,4 @@
-package io.tuneserve.tf;
+package io.tuneserve.training;
 
 import java.util.Random;
 

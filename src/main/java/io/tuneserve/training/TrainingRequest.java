@@ -15,6 +15,9 @@ import java.nio.file.Path;
  * @param output where to write the new SavedModel (must not exist)
  * @param headOf when set, a linear classifier is written as a head-only version over this base
  *     model version instead of a whole SavedModel
+ * @param validation examples to judge each epoch by, labelled with the training classes; null to
+ *     hold out {@code validation_fraction} of {@code examples} instead
+ * @param test examples the final classifier is evaluated on once, or null
  */
 public record TrainingRequest(
     Path baseVersion,
@@ -25,7 +28,34 @@ public record TrainingRequest(
     LabelledExamples examples,
     Hyperparameters hyperparameters,
     Path output,
-    HeadReference headOf) {
+    HeadReference headOf,
+    LabelledExamples validation,
+    LabelledExamples test) {
+
+  /** A request that holds out part of {@code examples} for validation and has no test set. */
+  public TrainingRequest(
+      Path baseVersion,
+      FeatureLayers layers,
+      String topOutput,
+      String earlierOutput,
+      Strategy strategy,
+      LabelledExamples examples,
+      Hyperparameters hyperparameters,
+      Path output,
+      HeadReference headOf) {
+    this(
+        baseVersion,
+        layers,
+        topOutput,
+        earlierOutput,
+        strategy,
+        examples,
+        hyperparameters,
+        output,
+        headOf,
+        null,
+        null);
+  }
 
   /** The model version a head-only result refers to. */
   public record HeadReference(String model, long version) {}
@@ -33,7 +63,41 @@ public record TrainingRequest(
   /** The same request with another strategy and hyperparameters. */
   public TrainingRequest with(Strategy other, Hyperparameters changed) {
     return new TrainingRequest(
-        baseVersion, layers, topOutput, earlierOutput, other, examples, changed, output, headOf);
+        baseVersion,
+        layers,
+        topOutput,
+        earlierOutput,
+        other,
+        examples,
+        changed,
+        output,
+        headOf,
+        validation,
+        test);
+  }
+
+  /** The same request without validation and test sets: trials hold out part of the examples. */
+  public TrainingRequest withoutHeldOutSets() {
+    return new TrainingRequest(
+        baseVersion,
+        layers,
+        topOutput,
+        earlierOutput,
+        strategy,
+        examples,
+        hyperparameters,
+        output,
+        headOf);
+  }
+
+  /**
+   * The examples to train on and those to judge each epoch by: the validation set when there is
+   * one, else {@code validation_fraction} of the examples held out.
+   */
+  public LabelledExamples.Split split() {
+    return validation != null
+        ? new LabelledExamples.Split(examples, validation)
+        : examples.split(hyperparameters.validationFraction(), hyperparameters.seed());
   }
 
   /** The base signature that gives the CNN codes. */

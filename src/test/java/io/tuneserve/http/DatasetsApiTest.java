@@ -1,6 +1,7 @@
 package io.tuneserve.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -191,6 +192,102 @@ class DatasetsApiTest {
                 + " \"dataset\": \"fashion-groups\", \"dataset_version\": 9}");
     assertThat(older.statusCode()).isEqualTo(404);
     assertThat(json(older).get("error").asText()).contains("has no version 9");
+  }
+
+  @Test
+  void validatesAndTestsOnDatasetsOfTheirOwn() throws Exception {
+    for (String[] set :
+        new String[][] {{"train", "0", "90"}, {"val", "200", "45"}, {"test", "300", "40"}}) {
+      HttpResponse<String> created =
+          upload(
+              "PUT",
+              "/v1/datasets/groups-" + set[0],
+              zip(Integer.parseInt(set[1]), Integer.parseInt(set[2])),
+              "application/zip");
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    }
+    HttpResponse<String> submitted =
+        server.post(
+            "/v1/jobs",
+            "{\"base_model\": \"fashion-convnet\", \"target_model\": \"groups-tested\","
+                + " \"dataset\": \"groups-train\", \"validation_dataset\": \"groups-val\","
+                + " \"test_dataset\": \"groups-test\", \"test_dataset_version\": 1,"
+                + " \"strategy\": \"feature_extractor\", \"hyperparameters\": {\"epochs\": 5}}");
+    assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+    JsonNode job = server.client().awaitJob(json(submitted).get("id").asText());
+    assertThat(job.get("state").asText()).as(job.toString()).isEqualTo("SUCCEEDED");
+    JsonNode evaluations = job.at("/result/evaluations");
+    assertThat(evaluations.size()).as(evaluations.toString()).isEqualTo(2);
+    JsonNode validation = evaluations.get(0);
+    JsonNode test = evaluations.get(1);
+    assertThat(validation.get("split").asText()).isEqualTo("validation");
+    assertThat(validation.get("examples").asInt())
+        .as("the whole validation dataset, none of the training set held out")
+        .isEqualTo(45);
+    assertThat(job.at("/result/validation_accuracy").asDouble())
+        .isEqualTo(validation.get("accuracy").asDouble());
+    assertThat(test.get("split").asText()).isEqualTo("test");
+    assertThat(test.get("examples").asInt()).isEqualTo(40);
+
+    int correct = 0;
+    for (int i = 300; i < 340; i++) {
+      HttpResponse<byte[]> classified =
+          server.post(
+              "/v1/models/groups-tested:classify-image?top_k=1",
+              pngs.png(i),
+              Map.of("content-type", "image/png"));
+      assertThat(classified.statusCode()).isEqualTo(200);
+      if (JSON.readTree(classified.body()).at("/predictions/0/label").asText().equals(group(i))) {
+        correct++;
+      }
+    }
+    assertThat(test.get("accuracy").asDouble())
+        .as("the test report is what the published version answers for those images")
+        .isCloseTo(correct / 40.0, within(1.01 / 40));
+
+    JsonNode lineage = json(server.get("/v2/models/groups-tested")).at("/parameters/lineage");
+    assertThat(lineage.at("/validation_data/dataset").asText()).isEqualTo("groups-val");
+    assertThat(lineage.at("/validation_data/examples").asInt()).isEqualTo(45);
+    assertThat(lineage.at("/test_data/dataset_version").asLong()).isEqualTo(1);
+    assertThat(lineage.at("/test_data/dataset_sha256").asText())
+        .isEqualTo(dataset("groups-test").get("sha256").asText());
+    assertThat(json(server.get("/v2/models/groups-tested/evaluation")).get("evaluations").size())
+        .isEqualTo(2);
+
+    String odd =
+        jsonLines(200, 4)
+            + "{\"label\": \"hat\", \"b64\": \""
+            + Base64.getEncoder().encodeToString(pngs.png(7))
+            + "\"}\n";
+    assertThat(
+            upload(
+                    "PUT",
+                    "/v1/datasets/groups-odd",
+                    odd.getBytes(StandardCharsets.UTF_8),
+                    "application/x-ndjson")
+                .statusCode())
+        .isEqualTo(201);
+    assertRefused(
+        server.post(
+            "/v1/jobs",
+            "{\"base_model\": \"fashion-convnet\", \"target_model\": \"groups-odd\","
+                + " \"dataset\": \"groups-train\", \"validation_dataset\": \"groups-odd\"}"),
+        400,
+        "validation_dataset groups-odd has examples of class 'hat'");
+    assertRefused(
+        server.post(
+            "/v1/jobs",
+            "{\"base_model\": \"fashion-convnet\", \"target_model\": \"groups-odd\","
+                + " \"dataset\": \"groups-train\", \"test_dataset\": \"groups-none\"}"),
+        404,
+        "no dataset groups-none");
+    assertRefused(
+        server.post(
+            "/v1/jobs",
+            "{\"base_model\": \"fashion-convnet\", \"target_model\": \"groups-odd\","
+                + " \"dataset\": \"groups-train\", \"test_dataset\": 3}"),
+        400,
+        "'test_dataset' must name a stored dataset");
   }
 
   @Test

@@ -1,7 +1,7 @@
 package io.tuneserve.tf.zoo;
 
 import io.tuneserve.data.LabelledImages;
-import io.tuneserve.tf.Shuffle;
+import io.tuneserve.training.Shuffle;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Random;
