@@ -87,8 +87,11 @@ final class DatasetsApi {
       ctx.fail(ServingException.invalid("the upload is empty"));
       return;
     }
-    // Held until the staging file is open, so no chunk arrives before there is a place for it.
+    // Held until the staging file is open, so no chunk arrives before there is a place for it;
+    // a connection lost meanwhile is remembered, so its staging file is removed once it exists.
     request.pause();
+    Interruption interruption = new Interruption();
+    request.exceptionHandler(interruption::interrupted);
     ctx.vertx()
         .executeBlocking(() -> store.stagingFile(".upload"), false)
         .compose(
@@ -97,8 +100,36 @@ final class DatasetsApi {
                     .fileSystem()
                     .open(staged.toString(), new OpenOptions().setWrite(true))
                     .onFailure(failure -> discard(ctx, staged))
-                    .onSuccess(file -> receive(ctx, staged, file, name, change, format)))
+                    .onSuccess(
+                        file -> receive(ctx, staged, file, name, change, format, interruption)))
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * Whether an upload's request failed (its connection closed or reset), and what to do about it
+   * once the staging file is open; used on the request's event loop only.
+   */
+  private static final class Interruption {
+    private boolean happened;
+    private Runnable action;
+
+    void interrupted(Throwable failure) {
+      if (happened) {
+        return;
+      }
+      happened = true;
+      if (action != null) {
+        action.run();
+      }
+    }
+
+    /** Runs {@code then} when the request fails, at once if it already has. */
+    void then(Runnable then) {
+      action = then;
+      if (happened) {
+        then.run();
+      }
+    }
   }
 
   /** Streams the body into the staging file, then stores it as the dataset's next version. */
@@ -108,13 +139,14 @@ final class DatasetsApi {
       AsyncFile file,
       String name,
       DatasetStore.Change change,
-      Format format) {
+      Format format,
+      Interruption interruption) {
     HttpServerRequest request = ctx.request();
     String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
     long[] received = {0};
     boolean[] stopped = {false};
-    request.exceptionHandler(
-        failure -> {
+    interruption.then(
+        () -> {
           if (!stopped[0]) {
             stopped[0] = true;
             file.close().onComplete(closed -> discard(ctx, staged));

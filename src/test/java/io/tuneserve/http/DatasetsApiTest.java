@@ -354,26 +354,28 @@ class DatasetsApiTest {
         400,
         "dataset name");
 
-    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
-      OutputStream out = socket.getOutputStream();
-      out.write(
-          """
-          POST /v1/datasets/kept/examples HTTP/1.1\r
-          Host: 127.0.0.1\r
-          Content-Type: application/zip\r
-          Content-Length: 100000\r
-          \r
-          """
-              .getBytes(StandardCharsets.US_ASCII));
-      out.write(zip(0, 10), 0, 2000);
-      out.flush();
+    for (int sent : new int[] {2000, 0}) {
+      try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+        OutputStream out = socket.getOutputStream();
+        out.write(
+            """
+            POST /v1/datasets/kept/examples HTTP/1.1\r
+            Host: 127.0.0.1\r
+            Content-Type: application/zip\r
+            Content-Length: 100000\r
+            \r
+            """
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(zip(0, 10), 0, sent);
+        out.flush();
+      }
     }
     Path staging = server.datasets().resolve(".staging");
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (stagedFiles(staging) > 0 && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }
-    assertThat(stagedFiles(staging)).as("the cut-off upload's staging file").isZero();
+    assertThat(stagedFiles(staging)).as("the cut-off uploads' staging files").isZero();
     assertThat(dataset("kept").toString()).isEqualTo(before);
     assertThat(server.get("/v1/datasets/single").statusCode()).isEqualTo(404);
 
