@@ -16,6 +16,7 @@ import io.tuneserve.repository.ModelNames;
 import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ServedVersion;
+import io.tuneserve.training.Augmentation;
 import io.tuneserve.training.ClassifierLoss;
 import io.tuneserve.training.Hyperparameters;
 import io.tuneserve.training.JobBoard;
@@ -194,7 +195,56 @@ final class JobsApi {
                               + Arrays.stream(Strategy.values()).map(Strategy::apiName).toList()));
     }
     return new JobSpec(
-        base, baseVersion, target, strategy, hyperparameters(body.get("hyperparameters")));
+        base,
+        baseVersion,
+        target,
+        strategy,
+        hyperparameters(body.get("hyperparameters")),
+        augmentation(body.get("augmentation")));
+  }
+
+  /**
+   * {@code "auto"} (or absent: chosen by the data's size), {@code "none"}, {@code "default"} (the
+   * small-data settings), or an object of settings, those it leaves out off.
+   */
+  private static Augmentation augmentation(JsonNode node) {
+    if (node == null || node.isNull() || (node.isTextual() && node.textValue().equals("auto"))) {
+      return null;
+    }
+    if (node.isTextual() && node.textValue().equals("none")) {
+      return Augmentation.NONE;
+    }
+    if (node.isTextual() && node.textValue().equals("default")) {
+      return Augmentation.SMALL_DATA;
+    }
+    List<String> known = List.of("crop", "flip", "rotation_degrees", "brightness", "contrast");
+    if (!node.isObject()) {
+      throw ServingException.invalid(
+          "'augmentation' must be \"auto\", \"none\", \"default\" or an object with any of "
+              + known);
+    }
+    node.fieldNames()
+        .forEachRemaining(
+            field -> {
+              if (!known.contains(field)) {
+                throw ServingException.invalid(
+                    "unknown augmentation setting '" + field + "'; known: " + known);
+              }
+              boolean bool = field.equals("flip");
+              if (bool ? !node.get(field).isBoolean() : !node.get(field).isNumber()) {
+                throw ServingException.invalid(
+                    "augmentation '"
+                        + field
+                        + "' must be "
+                        + (bool ? "true or false" : "a number"));
+              }
+            });
+    return new Augmentation(
+        node.path("crop").asDouble(0),
+        node.path("flip").asBoolean(false),
+        node.path("rotation_degrees").asDouble(0),
+        node.path("brightness").asDouble(0),
+        node.path("contrast").asDouble(0));
   }
 
   private static String name(JsonNode body, String field) {

@@ -1,5 +1,7 @@
 package io.tuneserve.tf;
 
+import io.tuneserve.model.TensorData;
+import io.tuneserve.training.Augmentation;
 import io.tuneserve.training.EpochMetrics;
 import io.tuneserve.training.Evaluation;
 import io.tuneserve.training.Hyperparameters;
@@ -33,15 +35,26 @@ final class Fitter {
   private final NewHead head;
   private final Output<?> input;
   private final VariableValues trained;
+  private final Augmentation augmentation;
 
   /** A training op with the learning rate of each of its variable groups. */
   record Stage(NewHead.TrainOp op, double[] rates) {}
 
-  Fitter(Session session, NewHead head, Output<?> input, VariableValues trained) {
+  /**
+   * A fitter that feeds {@code input}, training {@code trained}; each training batch is changed by
+   * {@code augmentation} (the accuracy passes see the examples as they are).
+   */
+  Fitter(
+      Session session,
+      NewHead head,
+      Output<?> input,
+      VariableValues trained,
+      Augmentation augmentation) {
     this.session = session;
     this.head = head;
     this.input = input;
     this.trained = trained;
+    this.augmentation = augmentation;
   }
 
   /**
@@ -80,6 +93,7 @@ final class Fitter {
             step(
                 stage,
                 train,
+                random,
                 Arrays.copyOfRange(order, from, Math.min(order.length, from + hp.batchSize())));
         progress.stepDone(System.nanoTime() - stepStart);
         steps++;
@@ -117,14 +131,16 @@ final class Fitter {
     return Evaluation.of(split, examples.classNames(), examples.labels(), predictions(examples));
   }
 
-  private double step(Stage stage, LabelledExamples train, int[] batch) {
+  private double step(Stage stage, LabelledExamples train, Random random, int[] batch) {
     long[] y = new long[batch.length];
     for (int i = 0; i < batch.length; i++) {
       y[i] = train.labels()[batch[i]];
     }
     List<Tensor> fed = new ArrayList<>();
     try {
-      Tensor x = TensorConverter.toTensor(train.images().rows(batch));
+      TensorData rows = train.images().rows(batch);
+      Tensor x =
+          TensorConverter.toTensor(augmentation.isNone() ? rows : augmentation.apply(rows, random));
       fed.add(x);
       TInt64 ys = TInt64.tensorOf(Shape.of(batch.length), DataBuffers.of(y, true, false));
       fed.add(ys);

@@ -2,6 +2,8 @@ package io.tuneserve.tf;
 
 import io.tuneserve.model.ServingException;
 import io.tuneserve.repository.HeadDefinition;
+import io.tuneserve.training.Augmentation;
+import io.tuneserve.training.AugmentedCopies;
 import io.tuneserve.training.ClassifierLoss;
 import io.tuneserve.training.EpochMetrics;
 import io.tuneserve.training.Evaluation;
@@ -50,6 +52,10 @@ public final class TensorFlowTrainer implements Trainer {
   private static final int PROBE_EPOCHS = 10;
   private static final int FINE_TUNE_TRIAL_EPOCHS = 8;
   private static final int REPEATS = 3;
+
+  /** Changed copies of each training image whose CNN codes a classifier on codes trains on. */
+  static final int AUGMENTED_COPIES = 4;
+
   private static final ConfigProto SESSION = ConfigProto.getDefaultInstance();
 
   @Override
@@ -116,7 +122,10 @@ public final class TensorFlowTrainer implements Trainer {
       case FEATURE_EXTRACTOR, EARLIER_LAYER_FEATURES -> {
         UnaryOperator<LabelledExamples> codesOf =
             images -> FeatureExtraction.codesOf(session, base.images(), codes, images, progress);
-        LabelledExamples trainCodes = codesOf.apply(data.train());
+        LabelledExamples trainCodes =
+            codesOf.apply(
+                AugmentedCopies.of(
+                    data.train(), request.augmentation(), AUGMENTED_COPIES, hp.seed()));
         LabelledExamples.Split codeData =
             new LabelledExamples.Split(
                 trainCodes, data.heldOut() ? codesOf.apply(data.validation()) : null);
@@ -160,7 +169,12 @@ public final class TensorFlowTrainer implements Trainer {
         trained.addAll(tuned);
         progress.phase(Phase.TRAINING);
         Fitter fitter =
-            new Fitter(session, head, base.images(), new VariableValues(graph, trained));
+            new Fitter(
+                session,
+                head,
+                base.images(),
+                new VariableValues(graph, trained),
+                request.augmentation());
         TrainingResult result = fitter.fit(hp, data, warmUp, full, progress);
         return new Trained(head, result, fitter, UnaryOperator.identity());
       }
@@ -193,7 +207,12 @@ public final class TensorFlowTrainer implements Trainer {
 
   /** A fitter of the classifier alone, fed CNN codes. */
   private static Fitter headFitter(Session session, Graph graph, NewHead head) {
-    return new Fitter(session, head, head.features, new VariableValues(graph, head.variables()));
+    return new Fitter(
+        session,
+        head,
+        head.features,
+        new VariableValues(graph, head.variables()),
+        Augmentation.NONE);
   }
 
   private static TrainingResult fitHead(
@@ -321,9 +340,7 @@ public final class TensorFlowTrainer implements Trainer {
     double sum = 0;
     for (int repeat = 0; repeat < REPEATS; repeat++) {
       TrainingRequest attempt =
-          request
-              .withoutHeldOutSets()
-              .with(Strategy.FINE_TUNE, trial.withSeed(trial.seed() + repeat));
+          request.forTrial().with(Strategy.FINE_TUNE, trial.withSeed(trial.seed() + repeat));
       try (OpenModel model = SavedModels.open(request.baseVersion(), SESSION, request.layers())) {
         sum += heldOut(fit(model, Base.of(model, attempt), attempt, progress).result());
       }

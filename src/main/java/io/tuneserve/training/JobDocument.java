@@ -100,6 +100,10 @@ public final class JobDocument {
     json.writeNumberField("seed", hp.seed());
     json.writeStringField("classifier", hp.classifier().apiName());
     json.writeEndObject();
+    if (job.spec().augmentation() != null) {
+      json.writeFieldName("augmentation");
+      JSON.writeTree(json, JSON.valueToTree(job.spec().augmentation().toMap()));
+    }
     json.writeArrayFieldStart("classes");
     for (String name : job.classNames()) {
       json.writeString(name);

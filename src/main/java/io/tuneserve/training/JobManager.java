@@ -117,8 +117,10 @@ public final class JobManager implements AutoCloseable {
     }
   }
 
-  private Job queue(JobSpec spec, JobData data) {
+  private Job queue(JobSpec requested, JobData data) {
     LabelledExamples examples = data.training();
+    JobSpec spec =
+        requested.withAugmentation(Augmentation.forJob(requested.augmentation(), examples));
     if (spec.targetModel().equals(spec.baseModel())) {
       throw ServingException.invalid("the target model must differ from the base model");
     }
@@ -278,7 +280,8 @@ public final class JobManager implements AutoCloseable {
                       ? new TrainingRequest.HeadReference(spec.baseModel(), baseVersion)
                       : null,
                   data.validation(),
-                  data.test()),
+                  data.test(),
+                  spec.augmentation()),
               progressOf(job));
       if (job.cancelRequested()) {
         throw new TrainingCancelledException();
@@ -392,6 +395,7 @@ public final class JobManager implements AutoCloseable {
       lineage.put("decision", chosen);
     }
     lineage.put("hyperparameters", hyperparameters);
+    lineage.put("augmentation", snapshot.spec().augmentation().toMap());
     lineage.put("classes", snapshot.classNames());
     lineage.put("examples", snapshot.examples());
     lineage.put("data_sha256", snapshot.dataFingerprint());

@@ -18,6 +18,7 @@ import java.nio.file.Path;
  * @param validation examples to judge each epoch by, labelled with the training classes; null to
  *     hold out {@code validation_fraction} of {@code examples} instead
  * @param test examples the final classifier is evaluated on once, or null
+ * @param augmentation how the training images are varied while training
  */
 public record TrainingRequest(
     Path baseVersion,
@@ -30,7 +31,12 @@ public record TrainingRequest(
     Path output,
     HeadReference headOf,
     LabelledExamples validation,
-    LabelledExamples test) {
+    LabelledExamples test,
+    Augmentation augmentation) {
+
+  public TrainingRequest {
+    java.util.Objects.requireNonNull(augmentation, "augmentation");
+  }
 
   /** A request that holds out part of {@code examples} for validation and has no test set. */
   public TrainingRequest(
@@ -54,7 +60,8 @@ public record TrainingRequest(
         output,
         headOf,
         null,
-        null);
+        null,
+        Augmentation.NONE);
   }
 
   /** The model version a head-only result refers to. */
@@ -73,11 +80,15 @@ public record TrainingRequest(
         output,
         headOf,
         validation,
-        test);
+        test,
+        augmentation);
   }
 
-  /** The same request without validation and test sets: trials hold out part of the examples. */
-  public TrainingRequest withoutHeldOutSets() {
+  /**
+   * The same request as a quick trial judges it: without validation and test sets (part of the
+   * examples is held out) and without augmentation, like the linear probes it is compared with.
+   */
+  public TrainingRequest forTrial() {
     return new TrainingRequest(
         baseVersion,
         layers,

@@ -155,11 +155,16 @@ class JobsApiTest {
                 "fashion-groups-early",
                 200,
                 90,
-                ", \"strategy\": \"earlier_layer_features\", \"hyperparameters\": {\"epochs\": 8}"));
+                ", \"strategy\": \"earlier_layer_features\", \"hyperparameters\": {\"epochs\": 8},"
+                    + " \"augmentation\": {\"rotation_degrees\": 5, \"contrast\": 0.1}"));
     assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
     JsonNode job = awaitFinal(JSON.readTree(submitted.body()).get("id").asText());
     assertThat(job.get("state").asText()).as(job.toString()).isEqualTo("SUCCEEDED");
     assertThat(job.get("strategy").asText()).isEqualTo("earlier_layer_features");
+    assertThat(job.get("augmentation").toString())
+        .as("what the job asked for, the settings it left out off")
+        .isEqualTo(
+            "{\"crop\":0.0,\"flip\":false,\"rotation_degrees\":5.0,\"brightness\":0.0,\"contrast\":0.1}");
     HttpResponse<byte[]> reply =
         server.post(
             "/v1/models/fashion-groups-early:classify-image",
@@ -232,6 +237,10 @@ class JobsApiTest {
             .at("/parameters/lineage");
     assertThat(lineage.get("strategy").asText()).isEqualTo("fine_tune");
     assertThat(lineage.at("/hyperparameters/frozen_blocks").asInt()).isEqualTo(1);
+    assertThat(lineage.at("/augmentation/flip").asBoolean())
+        .as("a small dataset is augmented unless the job says otherwise")
+        .isTrue();
+    assertThat(lineage.at("/augmentation/crop").asDouble()).isPositive();
   }
 
   @Test
@@ -347,6 +356,10 @@ class JobsApiTest {
         "same target | {\"base_model\": \"fashion-convnet\", \"target_model\": \"fashion-convnet\", \"instances\": [{\"b64\": \"%s\"}, {\"b64\": \"%s\"}], \"labels\": [\"a\", \"b\"]} | 400 | must differ",
         "wrong shape | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"instances\": [[1, 2], [3, 4]], \"labels\": [\"a\", \"b\"]} | 400 | base model takes",
         "no instances | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"instances\": [], \"labels\": []} | 400 | non-empty list",
+        "unknown augmentation | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"augmentation\": {\"zoom\": 2}, \"instances\": [[1]], \"labels\": [\"a\"]} | 400 | unknown augmentation setting 'zoom'",
+        "augmentation out of range | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"augmentation\": {\"crop\": 0.9}, \"instances\": [[1]], \"labels\": [\"a\"]} | 400 | crop must be in [0, 0.5]",
+        "augmentation not an object | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"augmentation\": \"lots\", \"instances\": [[1]], \"labels\": [\"a\"]} | 400 | 'augmentation' must be",
+        "augmentation flip not boolean | {\"base_model\": \"fashion-convnet\", \"target_model\": \"t\", \"augmentation\": {\"flip\": 1}, \"instances\": [[1]], \"labels\": [\"a\"]} | 400 | 'flip' must be true or false",
         "bad target name | {\"base_model\": \"fashion-convnet\", \"target_model\": \"../x\", \"instances\": [[1]], \"labels\": [\"a\"]} | 400 | 'target_model' must name a model",
       })
   void refusesBadJobsBeforeTraining(String name, String body, int status, String message)
