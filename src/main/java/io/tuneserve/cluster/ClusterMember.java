@@ -5,6 +5,7 @@ import com.hazelcast.config.YamlConfigBuilder;
 import io.tuneserve.config.ServerConfig;
 import io.tuneserve.registry.CheckpointStore;
 import io.tuneserve.registry.ModelRegistry;
+import io.tuneserve.storage.NamedLocks;
 import io.tuneserve.training.JobBoard;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -81,6 +82,11 @@ public final class ClusterMember {
   /** The cluster's fine-tuning jobs, once joined. */
   public JobBoard jobBoard() {
     return new HazelcastJobBoard(clusterManager.getHazelcastInstance());
+  }
+
+  /** Locks that datasets take across the cluster while they change, once joined. */
+  public NamedLocks datasetLocks() {
+    return new HazelcastLocks(clusterManager.getHazelcastInstance(), "datasets");
   }
 
   /** The checkpoint store that keeps files in the cluster itself, once joined. */

@@ -18,7 +18,23 @@ public record ServerConfig(
     @JsonProperty(value = "tensorflow", required = true) Tensorflow tensorflow,
     @JsonProperty(value = "cluster", required = true) Cluster cluster,
     @JsonProperty(value = "registry", required = true) Registry registry,
+    @JsonProperty(value = "s3", required = true) S3 s3,
     @JsonProperty(value = "security", required = true) Security security) {
+
+  public ServerConfig {
+    check(
+        !usesS3(datasets, registry) || !s3.bucket().isBlank(),
+        "s3.bucket must be set when datasets.store or registry.checkpoint_store is s3");
+  }
+
+  /** Whether datasets or checkpoints are kept in the S3 store. */
+  public boolean usesS3() {
+    return usesS3(datasets, registry);
+  }
+
+  private static boolean usesS3(Datasets datasets, Registry registry) {
+    return S3.KIND.equals(datasets.store()) || S3.KIND.equals(registry.checkpointStore());
+  }
 
   public record Http(
       @JsonProperty("host") String host,
@@ -85,11 +101,50 @@ public record ServerConfig(
   }
 
   public record Datasets(
+      @JsonProperty("store") String store,
       @JsonProperty("directory") String directory,
       @JsonProperty("max_upload_bytes") long maxUploadBytes) {
+    public static final String DIRECTORY = "directory";
+
     public Datasets {
+      store = store == null ? DIRECTORY : store;
+      check(
+          DIRECTORY.equals(store) || S3.KIND.equals(store),
+          "datasets.store must be directory or s3, got " + store);
       check(directory != null && !directory.isBlank(), "datasets.directory must be set");
       check(maxUploadBytes > 0, "datasets.max_upload_bytes must be positive");
+    }
+  }
+
+  /**
+   * An S3-compatible object store (AWS S3, MinIO, Ceph) for datasets and checkpoints.
+   *
+   * @param endpoint blank for AWS itself
+   * @param accessKeyId blank to take credentials from the AWS default chain
+   */
+  public record S3(
+      @JsonProperty("endpoint") String endpoint,
+      @JsonProperty("region") String region,
+      @JsonProperty("bucket") String bucket,
+      @JsonProperty("prefix") String prefix,
+      @JsonProperty("path_style") boolean pathStyle,
+      @JsonProperty("access_key_id") String accessKeyId,
+      @JsonProperty("secret_access_key") String secretAccessKey) {
+    public static final String KIND = "s3";
+
+    public S3 {
+      endpoint = endpoint == null ? "" : endpoint;
+      region = region == null || region.isBlank() ? "us-east-1" : region;
+      bucket = bucket == null ? "" : bucket;
+      prefix = prefix == null ? "" : prefix;
+      accessKeyId = accessKeyId == null ? "" : accessKeyId;
+      secretAccessKey = secretAccessKey == null ? "" : secretAccessKey;
+      check(
+          accessKeyId.isBlank() || !secretAccessKey.isBlank(),
+          "s3.secret_access_key must be set with s3.access_key_id");
+      check(
+          endpoint.isBlank() || endpoint.startsWith("http://") || endpoint.startsWith("https://"),
+          "s3.endpoint must be an http:// or https:// URL, got " + endpoint);
     }
   }
 
@@ -137,8 +192,10 @@ public record ServerConfig(
 
     public Registry {
       check(
-          REPLICATED.equals(checkpointStore) || SHARED.equals(checkpointStore),
-          "registry.checkpoint_store must be replicated or shared, got " + checkpointStore);
+          REPLICATED.equals(checkpointStore)
+              || SHARED.equals(checkpointStore)
+              || S3.KIND.equals(checkpointStore),
+          "registry.checkpoint_store must be replicated, shared or s3, got " + checkpointStore);
       sharedDirectory = sharedDirectory == null ? "" : sharedDirectory;
       check(
           !SHARED.equals(checkpointStore) || !sharedDirectory.isBlank(),

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.repository.DirectoryTrees;
 import io.tuneserve.repository.ModelNames;
+import io.tuneserve.storage.NamedLocks;
+import io.tuneserve.storage.ObjectStore;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -19,25 +21,26 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 /**
- * Datasets on disk, one folder each: {@code segments/<sha256>.zip} holds the examples of one
- * upload, {@code versions/<n>.json} lists the segments of version n. An upload is written to a
- * staging file first; only when all of it has been read and checked is it moved into place and a
- * new version written (atomically, by rename), so an upload that fails or is cut off leaves the
- * dataset as it was.
+ * Datasets in an {@link ObjectStore} (a directory, or an S3 bucket every node shares), one folder
+ * each: {@code <name>/segments/<sha256>.zip} holds the examples of one upload, {@code
+ * <name>/versions/<n>.json} lists the segments of version n. An upload is written to a local
+ * staging file first; only when all of it has been read and checked is its segment stored and a new
+ * version written, so an upload that fails or is cut off leaves the dataset as it was. Changes to
+ * one dataset take turns through {@link NamedLocks} (cluster-wide in a cluster). Segments read from
+ * a store that is not a local directory are kept in a local cache, by content hash.
  */
 public final class DatasetStore {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String STAGING = ".staging";
+  private static final String CACHE = ".cache";
 
-  private final Path root;
+  private final ObjectStore objects;
+  private final Path local;
+  private final NamedLocks locks;
   private final long maxPixels;
   private final Clock clock;
-  private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
 
   /** How an upload changes a dataset. */
   public enum Change {
@@ -55,15 +58,31 @@ public final class DatasetStore {
     void readInto(ExampleSink sink) throws IOException;
   }
 
-  public DatasetStore(Path root, long maxPixels, Clock clock) {
-    this.root = root;
+  /**
+   * @param local this node's directory for uploads being received and for cached segments
+   */
+  public DatasetStore(
+      ObjectStore objects, Path local, NamedLocks locks, long maxPixels, Clock clock) {
+    this.objects = objects;
+    this.local = local;
+    this.locks = locks;
     this.maxPixels = maxPixels;
     this.clock = clock;
   }
 
+  /** Datasets in a directory of this node alone (also their staging and cache). */
+  public static DatasetStore inDirectory(Path root, long maxPixels, Clock clock) {
+    return new DatasetStore(
+        new io.tuneserve.storage.DirectoryObjectStore(root),
+        root,
+        NamedLocks.local(),
+        maxPixels,
+        clock);
+  }
+
   /** A file in the staging folder for an upload to be streamed to; the caller deletes it. */
   public Path stagingFile(String suffix) throws IOException {
-    Path staging = Files.createDirectories(root.resolve(STAGING));
+    Path staging = Files.createDirectories(local.resolve(STAGING));
     return Files.createTempFile(staging, "upload-", suffix);
   }
 
@@ -97,34 +116,38 @@ public final class DatasetStore {
                 + name
                 + "/examples once it exists)");
       }
-      synchronized (lockOf(name)) {
-        checkChange(name, change);
-        Path segments = Files.createDirectories(folder(name).resolve("segments"));
-        Path target = segments.resolve(segment.sha256() + ".zip");
-        if (!Files.exists(target)) {
-          move(staged, target);
-        }
-        Optional<DatasetVersion> current = latest(name);
-        List<DatasetVersion.Segment> all = new ArrayList<>();
-        if (change == Change.APPEND) {
-          all.addAll(current.orElseThrow().segments());
-        }
-        all.add(segment);
-        String now = clock.instant().toString();
-        DatasetVersion next =
-            new DatasetVersion(
-                name,
-                current.map(DatasetVersion::version).orElse(0L) + 1,
-                all.stream().mapToLong(DatasetVersion.Segment::examples).sum(),
-                all.stream().mapToLong(DatasetVersion.Segment::bytes).sum(),
-                sha256(all),
-                DatasetVersion.labelsOf(all),
-                current.map(DatasetVersion::createdAt).orElse(now),
-                now,
-                all);
-        writeVersion(next);
-        return next;
-      }
+      DatasetVersion.Segment stored = segment;
+      return locks.locked(
+          name,
+          () -> {
+            checkChange(name, change);
+            String key = segmentKey(name, stored.sha256());
+            if (!objects.children(name + "/segments/").contains(stored.sha256() + ".zip")) {
+              objects.put(key, staged);
+            }
+            Optional<DatasetVersion> current = latest(name);
+            List<DatasetVersion.Segment> all = new ArrayList<>();
+            if (change == Change.APPEND) {
+              all.addAll(current.orElseThrow().segments());
+            }
+            all.add(stored);
+            String now = clock.instant().toString();
+            DatasetVersion next =
+                new DatasetVersion(
+                    name,
+                    current.map(DatasetVersion::version).orElse(0L) + 1,
+                    all.stream().mapToLong(DatasetVersion.Segment::examples).sum(),
+                    all.stream().mapToLong(DatasetVersion.Segment::bytes).sum(),
+                    sha256(all),
+                    DatasetVersion.labelsOf(all),
+                    current.map(DatasetVersion::createdAt).orElse(now),
+                    now,
+                    all);
+            objects.put(
+                versionKey(name, next.version()),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(next));
+            return next;
+          });
     } finally {
       Files.deleteIfExists(staged);
     }
@@ -147,16 +170,10 @@ public final class DatasetStore {
 
   /** Every dataset's newest version, by name. */
   public List<DatasetVersion> list() throws IOException {
-    if (!Files.isDirectory(root)) {
-      return List.of();
-    }
     List<DatasetVersion> all = new ArrayList<>();
-    try (DirectoryStream<Path> folders = Files.newDirectoryStream(root)) {
-      for (Path folder : folders) {
-        String name = folder.getFileName().toString();
-        if (ModelNames.isValidName(name) && !name.startsWith(".")) {
-          latest(name).ifPresent(all::add);
-        }
+    for (String name : objects.children("")) {
+      if (ModelNames.isValidName(name)) {
+        latest(name).ifPresent(all::add);
       }
     }
     all.sort(Comparator.comparing(DatasetVersion::name));
@@ -165,91 +182,104 @@ public final class DatasetStore {
 
   /** The dataset's newest version. */
   public Optional<DatasetVersion> latest(String name) {
-    List<DatasetVersion> all = versions(name);
-    return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    List<Long> numbers = versionNumbers(name);
+    return numbers.isEmpty() ? Optional.empty() : version(name, numbers.get(numbers.size() - 1));
   }
 
   /** One version of a dataset. */
   public Optional<DatasetVersion> version(String name, long version) {
     checkName(name);
-    Path file = versionFile(name, version);
-    return Files.isRegularFile(file) ? Optional.of(readVersion(file)) : Optional.empty();
+    try {
+      Optional<byte[]> content = objects.read(versionKey(name, version));
+      return content.isEmpty()
+          ? Optional.empty()
+          : Optional.of(JSON.readValue(content.get(), DatasetVersion.class));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** A dataset's versions, oldest first; empty when there is no such dataset. */
   public List<DatasetVersion> versions(String name) {
-    checkName(name);
-    Path versions = folder(name).resolve("versions");
-    if (!Files.isDirectory(versions)) {
-      return List.of();
+    List<DatasetVersion> all = new ArrayList<>();
+    for (long number : versionNumbers(name)) {
+      version(name, number).ifPresent(all::add);
     }
-    try (Stream<Path> files = Files.list(versions)) {
-      return files
-          .filter(f -> f.getFileName().toString().matches("[0-9]+\\.json"))
-          .map(DatasetStore::readVersion)
-          .sorted(Comparator.comparingLong(DatasetVersion::version))
+    return all;
+  }
+
+  private List<Long> versionNumbers(String name) {
+    checkName(name);
+    try {
+      return objects.children(name + "/versions/").stream()
+          .filter(file -> file.matches("[0-9]+\\.json"))
+          .map(file -> Long.parseLong(file.substring(0, file.length() - 5)))
+          .sorted()
           .toList();
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 
   /** Removes a dataset and all its versions; false when there was none. */
   public boolean delete(String name) throws IOException {
     checkName(name);
-    synchronized (lockOf(name)) {
-      Path folder = folder(name);
-      if (!Files.isDirectory(folder)) {
-        return false;
-      }
-      Path gone =
-          Files.createDirectories(root.resolve(STAGING)).resolve("deleted-" + UUID.randomUUID());
-      move(folder, gone);
-      DirectoryTrees.delete(gone);
-      return true;
-    }
+    return locks.locked(
+        name,
+        () -> {
+          if (objects.children(name + "/").isEmpty()) {
+            return false;
+          }
+          // The versions first: once they are gone the dataset is, whatever happens next.
+          objects.deleteAll(name + "/versions/");
+          objects.deleteAll(name + "/");
+          DirectoryTrees.delete(local.resolve(CACHE).resolve(name));
+          return true;
+        });
   }
 
-  /** Opens a version's examples for reading. */
+  /** Opens a version's examples for reading, fetching segments this node has not got. */
   public DatasetReader open(DatasetVersion version) throws IOException {
     List<Path> files = new ArrayList<>();
     for (DatasetVersion.Segment segment : version.segments()) {
-      files.add(folder(version.name()).resolve("segments").resolve(segment.sha256() + ".zip"));
+      files.add(segmentFile(version.name(), segment.sha256()));
     }
     return new DatasetReader(version, files);
   }
 
-  private Object lockOf(String name) {
-    return locks.computeIfAbsent(name, n -> new Object());
-  }
-
-  private Path folder(String name) {
-    return root.resolve(name);
-  }
-
-  private Path versionFile(String name, long version) {
-    return folder(name).resolve("versions").resolve(String.format("%06d.json", version));
-  }
-
-  private void writeVersion(DatasetVersion version) throws IOException {
-    Path file = versionFile(version.name(), version.version());
-    Files.createDirectories(file.getParent());
-    Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-    JSON.writerWithDefaultPrettyPrinter().writeValue(temporary.toFile(), version);
-    move(temporary, file);
-  }
-
-  private static DatasetVersion readVersion(Path file) {
-    try {
-      return JSON.readValue(file.toFile(), DatasetVersion.class);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+  /** A segment as a local file: in place in a directory store, else cached by its sha256. */
+  private Path segmentFile(String name, String sha256) throws IOException {
+    String key = segmentKey(name, sha256);
+    Optional<Path> inPlace = objects.localFile(key);
+    if (inPlace.isPresent()) {
+      return inPlace.get();
     }
+    Path cached = local.resolve(CACHE).resolve(name).resolve(sha256 + ".zip");
+    if (Files.isRegularFile(cached)) {
+      return cached;
+    }
+    Files.createDirectories(cached.getParent());
+    Path partial = stagingFile(".segment");
+    try {
+      objects.download(key, partial);
+      move(partial, cached);
+    } finally {
+      Files.deleteIfExists(partial);
+    }
+    return cached;
+  }
+
+  private static String segmentKey(String name, String sha256) {
+    return name + "/segments/" + sha256 + ".zip";
+  }
+
+  private static String versionKey(String name, long version) {
+    return name + "/versions/" + String.format(java.util.Locale.ROOT, "%06d.json", version);
   }
 
   private static void move(Path from, Path to) throws IOException {
     try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
     }

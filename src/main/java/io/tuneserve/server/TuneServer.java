@@ -18,12 +18,15 @@ import io.tuneserve.registry.CheckpointStore;
 import io.tuneserve.registry.Checkpoints;
 import io.tuneserve.registry.ModelRegistry;
 import io.tuneserve.registry.NodeConvergence;
+import io.tuneserve.registry.ObjectStoreCheckpoints;
 import io.tuneserve.registry.RegistrySync;
 import io.tuneserve.registry.SharedDirectoryStore;
 import io.tuneserve.registry.VersionPublisher;
 import io.tuneserve.repository.ModelRepository;
+import io.tuneserve.s3.S3ObjectStore;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.RunnerOptions;
+import io.tuneserve.storage.DirectoryObjectStore;
 import io.tuneserve.tf.TensorFlowTrainer;
 import io.tuneserve.tf.TfModelLoader;
 import io.tuneserve.tf.TfRuntimeOptions;
@@ -69,6 +72,10 @@ public final class TuneServer implements AutoCloseable {
   private final ModelRepository repository;
   private final InferenceService inference;
   private final ClusterMember member;
+
+  /** The S3 store of datasets and checkpoints; null when the configuration uses none. */
+  private final S3ObjectStore s3;
+
   private volatile Vertx vertx;
   private volatile JobManager jobs;
   private volatile NodeConvergence convergence;
@@ -120,6 +127,18 @@ public final class TuneServer implements AutoCloseable {
             runnerOptions,
             Clock.SYSTEM);
     this.inference = new InferenceService(manager, batching.maxRequestRows());
+    this.s3 = config.usesS3() ? connect(config.s3()) : null;
+  }
+
+  private static S3ObjectStore connect(ServerConfig.S3 settings) throws IOException {
+    return new S3ObjectStore(
+        settings.endpoint(),
+        settings.region(),
+        settings.bucket(),
+        settings.prefix(),
+        settings.pathStyle(),
+        settings.accessKeyId(),
+        settings.secretAccessKey());
   }
 
   private static ThreadFactory daemonThreads(String prefix) {
@@ -184,9 +203,12 @@ public final class TuneServer implements AutoCloseable {
     ModelRegistry modelRegistry = member.registry();
     ServerConfig.Registry registrySettings = config.registry();
     CheckpointStore store =
-        ServerConfig.Registry.SHARED.equals(registrySettings.checkpointStore())
-            ? new SharedDirectoryStore(Path.of(registrySettings.sharedDirectory()))
-            : member.replicatedStore();
+        switch (registrySettings.checkpointStore()) {
+          case ServerConfig.Registry.SHARED ->
+              new SharedDirectoryStore(Path.of(registrySettings.sharedDirectory()));
+          case ServerConfig.S3.KIND -> new ObjectStoreCheckpoints(s3);
+          default -> member.replicatedStore();
+        };
     Checkpoints checkpoints = new Checkpoints(store, registrySettings.inlineMaxBytes());
     java.time.Clock utc = java.time.Clock.systemUTC();
     RegistrySync sync = new RegistrySync(modelRegistry, checkpoints, repository, utc);
@@ -224,9 +246,14 @@ public final class TuneServer implements AutoCloseable {
             config.security().tlsCertFile(),
             config.security().tlsKeyFile());
     String version = serverVersion();
+    Path datasetDirectory = Path.of(config.datasets().directory());
     DatasetStore datasets =
         new DatasetStore(
-            Path.of(config.datasets().directory()),
+            ServerConfig.S3.KIND.equals(config.datasets().store())
+                ? s3.under("datasets/")
+                : new DirectoryObjectStore(datasetDirectory),
+            datasetDirectory,
+            member.datasetLocks(),
             http.maxImagePixels(),
             java.time.Clock.systemUTC());
     ServerParts parts =
@@ -339,5 +366,8 @@ public final class TuneServer implements AutoCloseable {
     manager.close();
     scheduler.close();
     unbatched.shutdown();
+    if (s3 != null) {
+      s3.close();
+    }
   }
 }
