@@ -3,7 +3,9 @@
 # auto, on Fashion-MNIST (apt-get install -y dataset-fashion-mnist) and handwritten digits
 # (../shared/testdata/digits/digits.csv.gz beside the checkout, or the path given as argument).
 # --base DIR starts from that SavedModel (28x28x1 input; a Keras / TF2 export works) instead of the
-# zoo ConvNet pretrained on classes 0-4. Writes load-tests/results/scenarios.md. A few minutes on two cores.
+# zoo ConvNet pretrained on classes 0-4. Writes load-tests/results/scenarios.md. About 15 minutes on two cores.
+# --augmentation-only runs only the small scenarios' comparison of augmentation settings
+# (load-tests/results/scenarios-augmentation.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source load-tests/classpath.sh

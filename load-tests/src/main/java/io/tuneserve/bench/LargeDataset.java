@@ -222,7 +222,8 @@ public final class LargeDataset {
     }
   }
 
-  private static byte[] png(LabelledImages images, int index) throws Exception {
+  /** Image {@code index} of a set of 28x28 greyscale images in [0, 1], as a PNG. */
+  static byte[] png(LabelledImages images, int index) throws Exception {
     BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
     for (int p = 0; p < 784; p++) {
       image.getRaster().setSample(p % 28, p / 28, 0, Math.round(images.pixels()[index * 784 + p] * 255));

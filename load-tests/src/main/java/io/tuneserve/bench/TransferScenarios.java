@@ -1,6 +1,14 @@
 package io.tuneserve.bench;
 
 import io.tuneserve.data.FashionMnist;
+import io.tuneserve.dataset.DatasetImages;
+import io.tuneserve.dataset.DatasetReader;
+import io.tuneserve.dataset.DatasetStore;
+import io.tuneserve.dataset.DatasetVersion;
+import io.tuneserve.image.ImageDecoder;
+import io.tuneserve.model.DType;
+import io.tuneserve.repository.ModelSettings;
+import io.tuneserve.training.Augmentation;
 import io.tuneserve.data.LabelledImages;
 import io.tuneserve.data.UciDigits;
 import io.tuneserve.model.FeatureLayers;
@@ -38,13 +46,24 @@ import java.util.Set;
  *       which the base never saw but which are photographs of the same kind;
  *   <li>very different target: handwritten digits 0-9 (UCI optical digits, 8x8 counts of ink in
  *       4x4 blocks, upsampled to 28x28 and scaled to [0, 1]): strokes, not garments;
- *   <li>small = 20 (similar) or 10 (different) labelled images per class; large = 1000 or 120.
+ *   <li>small = 20 (similar) or 10 (different) labelled images per class; large = 3000 (stored as
+ *       a dataset of PNGs and read from it as training goes, as a job naming a dataset does) or 120
+ *       (the digits hold about 180 per class).
  * </ul>
  *
- * Prints a markdown table of held-out accuracy and training time per strategy, and whether auto
- * chose the best strategy or one within a point of it.
+ * Every job is augmented as the server would augment it (small datasets get {@link
+ * Augmentation#SMALL_DATA}). Prints a markdown table of held-out accuracy and training time per
+ * strategy, whether auto chose the best strategy or one within a point of it, and, for the small
+ * scenarios, each strategy's test accuracy with and without augmentation over three seeds.
  */
 public final class TransferScenarios {
+  private static final long[] SEEDS = {7, 8, 9};
+  private static final List<Map.Entry<String, Augmentation>> AUGMENTATIONS =
+      List.of(
+          Map.entry("none", Augmentation.NONE),
+          Map.entry("small-data default", Augmentation.SMALL_DATA),
+          Map.entry("default with flips", new Augmentation(0.1, true, 10, 0.1, 0.2)),
+          Map.entry("crop and tone only", new Augmentation(0.1, false, 0, 0.1, 0.2)));
   private static final List<String> DIGITS = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
 
   private record Scenario(String name, LabelledExamples train, LabelledExamples test) {}
@@ -60,6 +79,8 @@ public final class TransferScenarios {
     // --base DIR: start from a SavedModel of 28x28x1 input instead (a Keras / TF2 export works: its
     // CNN codes are found as it loads); otherwise the zoo ConvNet pretrained on classes 0-4.
     List<String> arguments = new ArrayList<>(List.of(args));
+    // --augmentation-only: only the small scenarios' table of augmentation settings.
+    boolean augmentationOnly = arguments.remove("--augmentation-only");
     int baseFlag = arguments.indexOf("--base");
     Path givenBase = null;
     if (baseFlag >= 0) {
@@ -101,16 +122,21 @@ public final class TransferScenarios {
       System.exit(2);
     }
     LabelledImages digits = UciDigits.read(digitsFile);
-    List<Scenario> scenarios =
-        List.of(
-            new Scenario("small, similar", examples(select(fashionTrain, 5, 10, 20)), examples(select(fashionTest, 5, 10, 400))),
-            new Scenario("large, similar", examples(select(fashionTrain, 5, 10, 1000)), examples(select(fashionTest, 5, 10, 400))),
-            new Scenario("small, different", digitExamples(digits, 0, 10), digitExamples(digits, 120, 1000)),
-            new Scenario("large, different", digitExamples(digits, 0, 120), digitExamples(digits, 120, 1000)));
+    List<Scenario> scenarios = new ArrayList<>();
+    scenarios.add(new Scenario("small, similar", examples(select(fashionTrain, 5, 10, 20)), examples(select(fashionTest, 5, 10, 400))));
+    if (!augmentationOnly) {
+      LabelledExamples largeSimilar = stored(select(fashionTrain, 5, 10, 3000), work);
+      scenarios.add(
+          new Scenario("large, similar", largeSimilar, examples(select(fashionTest, 5, 10, 400)).labelledAs(largeSimilar.classNames(), "the test set")));
+    }
+    scenarios.add(new Scenario("small, different", digitExamples(digits, 0, 10), digitExamples(digits, 120, 1000)));
+    if (!augmentationOnly) {
+      scenarios.add(new Scenario("large, different", digitExamples(digits, 0, 120), digitExamples(digits, 120, 1000)));
+    }
 
     List<Row> rows = new ArrayList<>();
     List<String> verdicts = new ArrayList<>();
-    for (Scenario scenario : scenarios) {
+    for (Scenario scenario : augmentationOnly ? List.<Scenario>of() : scenarios) {
       Map<Strategy, Double> accuracy = new java.util.EnumMap<>(Strategy.class);
       for (Strategy strategy : Strategy.values()) {
         StrategyDecision[] decision = new StrategyDecision[1];
@@ -120,26 +146,7 @@ public final class TransferScenarios {
                 ? new Hyperparameters(12, 32, 0.05, 0.005, 0, 2, 1e-4, 0.2, 4, 7, ClassifierLoss.SOFTMAX)
                 : new Hyperparameters(40, 32, 0.05, 0.005, 0, 2, 1e-4, 0.2, 6, 7, ClassifierLoss.SOFTMAX);
         long began = System.nanoTime();
-        new TensorFlowTrainer()
-            .train(
-                new TrainingRequest(base, layers, "features", earlier, strategy, scenario.train(), hp, output, null),
-                new TrainingProgress() {
-                  @Override
-                  public void phase(Phase phase) {}
-
-                  @Override
-                  public void decided(StrategyDecision chosen) {
-                    decision[0] = chosen;
-                  }
-
-                  @Override
-                  public void epoch(EpochMetrics metrics, double fractionDone) {}
-
-                  @Override
-                  public boolean cancelled() {
-                    return false;
-                  }
-                });
+        train(base, layers, earlier, strategy, scenario.train(), hp, Augmentation.forJob(null, scenario.train()), output, decision);
         double seconds = (System.nanoTime() - began) / 1e9;
         double testAccuracy = evaluate(output, scenario.test());
         accuracy.put(strategy, testAccuracy);
@@ -164,8 +171,31 @@ public final class TransferScenarios {
               scenario.name(), best, auto, auto >= best - 0.01 ? "yes" : "**no**"));
     }
 
+    List<String> augmented = new ArrayList<>();
+    for (Scenario scenario : scenarios.stream().filter(s -> s.name().startsWith("small")).toList()) {
+      for (Strategy strategy : List.of(Strategy.FEATURE_EXTRACTOR, Strategy.EARLIER_LAYER_FEATURES, Strategy.FINE_TUNE)) {
+        double[] sums = new double[AUGMENTATIONS.size()];
+        for (long seed : SEEDS) {
+          for (int a = 0; a < AUGMENTATIONS.size(); a++) {
+            // The server's defaults (30 epochs at most, early stopping after 5 without progress).
+            Hyperparameters hp = Hyperparameters.DEFAULTS.withSeed(seed);
+            Path output = work.resolve(scenario.name().replace(", ", "-") + "-" + strategy.apiName() + "-" + seed + "-" + a);
+            train(base, layers, earlier, strategy, scenario.train(), hp, AUGMENTATIONS.get(a).getValue(), output, new StrategyDecision[1]);
+            sums[a] += evaluate(output, scenario.test());
+          }
+        }
+        StringBuilder line = new StringBuilder("| " + scenario.name() + " | " + strategy.apiName() + " |");
+        for (double sum : sums) {
+          line.append(String.format(Locale.ROOT, " %.4f (%+.4f) |", sum / SEEDS.length, (sum - sums[0]) / SEEDS.length));
+        }
+        System.out.println(line);
+        augmented.add(line.toString());
+      }
+    }
+
     StringBuilder md = new StringBuilder();
     md.append("Base: ").append(baseDescription).append(".\n\n");
+    if (!augmentationOnly) {
     md.append("| scenario | examples | strategy | held-out accuracy | training time (s) | auto's decision |\n|---|---|---|---|---|---|\n");
     for (Row row : rows) {
       md.append(
@@ -176,10 +206,79 @@ public final class TransferScenarios {
     }
     md.append("\n| scenario | best strategy's accuracy | auto's accuracy | auto within a point |\n|---|---|---|---|\n");
     verdicts.forEach(v -> md.append(v).append('\n'));
+    }
+    md.append("\nAugmentation in the small scenarios, with the server's default hyperparameters: the same splits and seeds with each setting, mean test accuracy over seeds ")
+        .append(java.util.Arrays.toString(SEEDS)).append(" (in brackets: against none).\n\n");
+    AUGMENTATIONS.forEach(e -> md.append("- ").append(e.getKey()).append(": ").append(e.getValue().toMap()).append('\n'));
+    md.append("\n| scenario | strategy |");
+    AUGMENTATIONS.forEach(e -> md.append(' ').append(e.getKey()).append(" |"));
+    md.append("\n|---|---|").append("---|".repeat(AUGMENTATIONS.size())).append('\n');
+    augmented.forEach(a -> md.append(a).append('\n'));
     System.out.println();
     System.out.println(md);
     Files.createDirectories(Path.of("load-tests/results"));
-    Files.writeString(Path.of("load-tests/results/scenarios.md"), md.toString());
+    Files.writeString(
+        Path.of(augmentationOnly ? "load-tests/results/scenarios-augmentation.md" : "load-tests/results/scenarios.md"), md.toString());
+  }
+
+  private static void train(
+      Path base,
+      FeatureLayers layers,
+      String earlier,
+      Strategy strategy,
+      LabelledExamples train,
+      Hyperparameters hp,
+      Augmentation augmentation,
+      Path output,
+      StrategyDecision[] decision) {
+    new TensorFlowTrainer()
+        .train(
+            new TrainingRequest(base, layers, "features", earlier, strategy, train, hp, output, null, null, null, augmentation),
+            new TrainingProgress() {
+              @Override
+              public void phase(Phase phase) {}
+
+              @Override
+              public void decided(StrategyDecision chosen) {
+                decision[0] = chosen;
+              }
+
+              @Override
+              public void epoch(EpochMetrics metrics, double fractionDone) {}
+
+              @Override
+              public boolean cancelled() {
+                return false;
+              }
+            });
+  }
+
+  /**
+   * Fashion images of classes 5-9 stored as a dataset of PNGs, read back as a job naming the
+   * dataset reads it: decoded a batch at a time with the demo model's preprocessing.
+   */
+  private static LabelledExamples stored(LabelledImages images, Path work) throws Exception {
+    List<String> names = FashionMnist.LABELS.subList(5, 10).stream().map(n -> n.replace('/', '-')).toList();
+    DatasetStore store = DatasetStore.inDirectory(work.resolve("datasets"), 1 << 20, java.time.Clock.systemUTC());
+    DatasetVersion version =
+        store.write(
+            "large-similar",
+            DatasetStore.Change.CREATE,
+            sink -> {
+              for (int i = 0; i < images.count(); i++) {
+                try {
+                  sink.add(names.get(images.labels()[i]), "image " + i, LargeDataset.png(images, i));
+                } catch (java.io.IOException e) {
+                  throw e;
+                } catch (Exception e) {
+                  throw new java.io.IOException(e);
+                }
+              }
+            });
+    DatasetReader reader = store.open(version);
+    ImageDecoder decoder =
+        new ImageDecoder(new ModelSettings.ImageInput(null, "images", null, 28, 28, 1, null, null), DType.FP32, 1 << 20);
+    return new LabelledExamples(new DatasetImages(reader, decoder), reader.labels(), version.classNames());
   }
 
   /** Images of classes [from, to), at most {@code perClass} of each, relabelled from 0. */
