@@ -199,6 +199,24 @@ public final class DatasetStore {
     }
   }
 
+  /**
+   * The version a request names: {@code version}, or the newest when that is null; not found (404)
+   * naming what is missing otherwise.
+   */
+  public DatasetVersion resolve(String name, Long version) {
+    checkName(name);
+    if (version == null) {
+      return latest(name).orElseThrow(() -> ServingException.notFound("no dataset " + name));
+    }
+    return version(name, version)
+        .orElseThrow(
+            () ->
+                ServingException.notFound(
+                    latest(name).isEmpty()
+                        ? "no dataset " + name
+                        : "dataset " + name + " has no version " + version));
+  }
+
   /** A dataset's versions, oldest first; empty when there is no such dataset. */
   public List<DatasetVersion> versions(String name) {
     List<DatasetVersion> all = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.tuneserve.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tuneserve.dataset.ArchiveUpload;
 import io.tuneserve.dataset.DatasetStore;
@@ -61,6 +62,26 @@ final class DatasetsApi {
     router.get("/v1/datasets/:name").handler(this::describe);
     router.get("/v1/datasets/:name/versions/:version").handler(this::version);
     router.delete("/v1/datasets/:name").handler(this::delete);
+  }
+
+  /**
+   * The dataset version a request body names in {@code field} (and {@code <field>_version}, the
+   * newest when absent); 400 for a malformed name or number, 404 for what is not stored.
+   */
+  static DatasetVersion named(DatasetStore store, JsonNode body, String field) {
+    JsonNode name = body.get(field);
+    if (name == null || !name.isTextual()) {
+      throw ServingException.invalid("'" + field + "' must name a stored dataset");
+    }
+    JsonNode number = body.get(field + "_version");
+    Long version = null;
+    if (number != null && !number.isNull()) {
+      if (!number.isIntegralNumber() || number.longValue() < 1) {
+        throw ServingException.invalid("'" + field + "_version' must be a positive integer");
+      }
+      version = number.longValue();
+    }
+    return store.resolve(name.textValue(), version);
   }
 
   private void upload(RoutingContext ctx, DatasetStore.Change change) {

@@ -66,6 +66,7 @@ public final class HttpVerticle extends VerticleBase {
     new TfServingExamplesApi(inference).mount(router);
     new LayersApi(manager).mount(router);
     new EvaluationApi(manager).mount(router);
+    new EvaluateApi(inference, manager, parts.datasets(), settings.maxImagePixels()).mount(router);
     new ManagementApi(manager, parts.node()::refresh).mount(router);
     new RegistryApi(parts.publisher()).mount(router);
     router.get("/").handler(ctx -> ctx.redirect("/console/"));

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * {@code POST /v1/models/{m}[/versions/{v}]:classify-image}: a raw PNG or JPEG body in, the top-k
@@ -79,6 +80,24 @@ final class ImageApi {
   }
 
   private DecodedRequest decode(ModelView view, byte[] image) {
+    return imageRequest(
+        view,
+        maxImagePixels,
+        decoder -> {
+          TensorData pixels = decoder.decode(image);
+          long[] shape = pixels.shape();
+          long[] batch = {1, shape[0], shape[1], shape[2]};
+          return TensorData.ofRaw(pixels.dtype(), batch, pixels.raw());
+        });
+  }
+
+  /**
+   * A request of the version's image signature for a batch {@code [n, height, width, channels]}
+   * that {@code images} decodes with the decoder the version's model.yaml describes, asking for its
+   * class scores.
+   */
+  static DecodedRequest imageRequest(
+      ModelView view, long maxImagePixels, Function<ImageDecoder, TensorData> images) {
     ModelSettings.ImageInput settings = imageSettings(view);
     SignatureSpec signature = view.signature(settings.signature());
     TensorSpec input = signature.inputs().get(settings.input());
@@ -91,10 +110,7 @@ final class ImageApi {
               + "' must be the only input of signature "
               + signature.key());
     }
-    TensorData pixels = new ImageDecoder(settings, input.dtype(), maxImagePixels).decode(image);
-    long[] shape = pixels.shape();
-    long[] batch = {1, shape[0], shape[1], shape[2]};
-    TensorData tensor = TensorData.ofRaw(pixels.dtype(), batch, pixels.raw());
+    TensorData tensor = images.apply(new ImageDecoder(settings, input.dtype(), maxImagePixels));
     return new DecodedRequest(
         signature.key(), Map.of(input.name(), tensor), Set.of(scoresOutput(settings, signature)));
   }

@@ -363,7 +363,7 @@ final class JobsApi {
       examples =
           dataset == null
               ? inline(body, input, decoder)
-              : fromDataset(dataset, body.get("dataset_version"), base, decoder);
+              : fromDataset(body, "dataset", base, decoder);
       validation = heldOutSet(body, "validation_dataset", base, decoder, examples);
       test = heldOutSet(body, "test_dataset", base, decoder, examples);
       TensorData first = examples.images().range(0, 1);
@@ -436,10 +436,7 @@ final class JobsApi {
     if (name == null || name.isNull()) {
       return null;
     }
-    if (!name.isTextual()) {
-      throw ServingException.invalid("'" + field + "' must name a stored dataset");
-    }
-    LabelledExamples set = fromDataset(name, body.get(field + "_version"), base, decoder);
+    LabelledExamples set = fromDataset(body, field, base, decoder);
     try {
       return set.labelledAs(training.classNames(), field + " " + name.textValue());
     } catch (RuntimeException e) {
@@ -450,37 +447,15 @@ final class JobsApi {
 
   /** A stored dataset's version (the newest unless the job names one), read as training goes. */
   private LabelledExamples fromDataset(
-      JsonNode name, JsonNode versionNode, String base, ImageDecoder decoder) {
-    if (!name.isTextual()) {
-      throw ServingException.invalid("'dataset' must name a stored dataset");
-    }
-    String dataset = name.textValue();
-    DatasetStore.checkName(dataset);
-    DatasetVersion version;
-    if (versionNode == null || versionNode.isNull()) {
-      version =
-          datasets
-              .latest(dataset)
-              .orElseThrow(() -> ServingException.notFound("no dataset " + dataset));
-    } else {
-      if (!versionNode.isIntegralNumber() || versionNode.longValue() < 1) {
-        throw ServingException.invalid("'dataset_version' must be a positive integer");
-      }
-      version =
-          datasets
-              .version(dataset, versionNode.longValue())
-              .orElseThrow(
-                  () ->
-                      ServingException.notFound(
-                          "dataset " + dataset + " has no version " + versionNode));
-    }
+      JsonNode body, String field, String base, ImageDecoder decoder) {
+    DatasetVersion version = DatasetsApi.named(datasets, body, field);
     if (decoder == null) {
       throw ServingException.invalid(
           "model "
               + base
               + " declares no image preprocessing in its model.yaml, so it cannot read the"
               + " images of dataset "
-              + dataset);
+              + version.name());
     }
     try {
       DatasetReader reader = datasets.open(version);

@@ -43,6 +43,9 @@ final class TokenGuard implements Handler<RoutingContext> {
     if (path.startsWith("/v2/health/") || path.equals("/metrics") || path.equals("/v2")) {
       return false;
     }
+    if (path.startsWith("/v2/models/") && path.endsWith("/evaluate")) {
+      return true; // reads stored datasets, which are guarded
+    }
     if (path.startsWith("/v1/models/") || path.startsWith("/v2/models/")) {
       return inference;
     }

@@ -254,6 +254,30 @@ class DatasetsApiTest {
     assertThat(json(server.get("/v2/models/groups-tested/evaluation")).get("evaluations").size())
         .isEqualTo(2);
 
+    HttpResponse<String> evaluated =
+        server.post("/v2/models/groups-tested/evaluate", "{\"dataset\": \"groups-test\"}");
+    assertThat(evaluated.statusCode()).as(evaluated.body()).isEqualTo(200);
+    JsonNode report = json(evaluated);
+    assertThat(report.get("version").asText()).isEqualTo("1");
+    assertThat(report.get("dataset_version").asLong()).isEqualTo(1);
+    assertThat(report.get("examples").asInt()).isEqualTo(40);
+    assertThat(report.get("accuracy").asDouble())
+        .as("the same images through the same serving path as :classify-image")
+        .isEqualTo(correct / 40.0);
+    int counted = 0;
+    for (JsonNode row : report.get("confusion_matrix")) {
+      for (JsonNode count : row) {
+        counted += count.asInt();
+      }
+    }
+    assertThat(counted).isEqualTo(40);
+    HttpResponse<String> onTraining =
+        server.post(
+            "/v2/models/groups-tested/versions/1/evaluate",
+            "{\"dataset\": \"groups-train\", \"dataset_version\": 1}");
+    assertThat(onTraining.statusCode()).as(onTraining.body()).isEqualTo(200);
+    assertThat(json(onTraining).get("examples").asInt()).isEqualTo(90);
+
     String odd =
         jsonLines(200, 4)
             + "{\"label\": \"hat\", \"b64\": \""
@@ -288,6 +312,26 @@ class DatasetsApiTest {
                 + " \"dataset\": \"groups-train\", \"test_dataset\": 3}"),
         400,
         "'test_dataset' must name a stored dataset");
+    assertRefused(
+        server.post("/v2/models/groups-tested/evaluate", "{\"dataset\": \"groups-odd\"}"),
+        400,
+        "dataset groups-odd has examples of class 'hat', which model groups-tested does not");
+    assertRefused(
+        server.post("/v2/models/groups-tested/evaluate", "{\"dataset\": \"groups-none\"}"),
+        404,
+        "no dataset groups-none");
+    assertRefused(
+        server.post(
+            "/v2/models/groups-tested/evaluate",
+            "{\"dataset\": \"groups-test\", \"dataset_version\": 0}"),
+        400,
+        "'dataset_version' must be a positive integer");
+    assertRefused(server.post("/v2/models/groups-tested/evaluate", "{}"), 400, "'dataset'");
+    assertThat(
+            server
+                .post("/v2/models/no-such-model/evaluate", "{\"dataset\": \"groups-test\"}")
+                .statusCode())
+        .isEqualTo(404);
   }
 
   @Test

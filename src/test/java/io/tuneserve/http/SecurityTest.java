@@ -56,6 +56,13 @@ class SecurityTest {
       }
       assertThat(get(server, "/v1/jobs?access_token=s3cret", null).statusCode()).isEqualTo(200);
       assertThat(server.post("/v2/repository/rescan", "").statusCode()).isEqualTo(401);
+      assertThat(get(server, "/v1/datasets", null).statusCode()).isEqualTo(401);
+      assertThat(
+              server
+                  .post("/v2/models/fashion-convnet/evaluate", "{\"dataset\": \"any\"}")
+                  .statusCode())
+          .as("evaluating reads stored datasets")
+          .isEqualTo(401);
       assertThat(server.post(PREDICT, zeros()).statusCode()).isEqualTo(200);
       assertThat(get(server, "/v2/health/ready", null).statusCode()).isEqualTo(200);
       assertThat(get(server, "/metrics", null).statusCode()).isEqualTo(200);
