@@ -237,7 +237,7 @@ class JobsApiTest {
             .at("/parameters/lineage");
     assertThat(lineage.get("strategy").asText()).isEqualTo("fine_tune");
     assertThat(lineage.at("/hyperparameters/frozen_blocks").asInt()).isEqualTo(1);
-    assertThat(lineage.at("/augmentation/rotation_degrees").asDouble())
+    assertThat(lineage.at("/augmentation/contrast").asDouble())
         .as("a small dataset is augmented unless the job says otherwise")
         .isPositive();
     assertThat(lineage.at("/augmentation/crop").asDouble()).isPositive();

@@ -62,8 +62,8 @@ public final class TransferScenarios {
       List.of(
           Map.entry("none", Augmentation.NONE),
           Map.entry("small-data default", Augmentation.SMALL_DATA),
-          Map.entry("default with flips", new Augmentation(0.1, true, 10, 0.1, 0.2)),
-          Map.entry("crop and tone only", new Augmentation(0.1, false, 0, 0.1, 0.2)));
+          Map.entry("with rotations", new Augmentation(0.1, false, 10, 0.1, 0.2)),
+          Map.entry("with rotations and flips", new Augmentation(0.1, true, 10, 0.1, 0.2)));
   private static final List<String> DIGITS = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
 
   private record Scenario(String name, LabelledExamples train, LabelledExamples test) {}
