@@ -5,6 +5,7 @@ import com.hazelcast.config.YamlConfigBuilder;
 import io.tuneserve.config.ServerConfig;
 import io.tuneserve.registry.CheckpointStore;
 import io.tuneserve.registry.ModelRegistry;
+import io.tuneserve.serving.VersionLabels;
 import io.tuneserve.storage.NamedLocks;
 import io.tuneserve.training.JobBoard;
 import io.vertx.core.spi.cluster.ClusterManager;
@@ -82,6 +83,16 @@ public final class ClusterMember {
   /** The cluster's fine-tuning jobs, once joined. */
   public JobBoard jobBoard() {
     return new HazelcastJobBoard(clusterManager.getHazelcastInstance());
+  }
+
+  /**
+   * The cluster's version labels, once joined; {@code onChange} hears the name of each model whose
+   * labels change, on any node.
+   */
+  public VersionLabels labels(java.util.function.Consumer<String> onChange) {
+    HazelcastLabels labels = new HazelcastLabels(clusterManager.getHazelcastInstance());
+    labels.onChange(onChange);
+    return labels;
   }
 
   /** Locks that datasets take across the cluster while they change, once joined. */

@@ -37,6 +37,13 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.route().handler(this::recordMetrics);
+    router
+        .route()
+        .handler(
+            ctx -> {
+              ctx.put(PathParams.MANAGER, manager);
+              ctx.next();
+            });
     router.route().handler(new TokenGuard(settings.tokens(), settings.protectInference()));
     OipApi oip = new OipApi(inference, manager, parts.serverVersion());
     oip.mountWebSocket(router, settings.maxInFlightPerSocket(), settings.maxBodyBytes(), streams);
@@ -57,6 +64,7 @@ public final class HttpVerticle extends VerticleBase {
     new DatasetsApi(parts.datasets(), settings.maxUploadBytes(), settings.maxBodyBytes())
         .mount(router);
     router.route().handler(new RawBody(settings.maxBodyBytes()));
+    new LabelsApi(manager.labels(), parts.publisher().registry()).mount(router);
     // Vert.x Web tries routes in order and matches each regex path before its method, so the
     // inference routes, which take nearly every request, come first.
     oip.mount(router);

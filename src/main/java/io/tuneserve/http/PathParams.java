@@ -2,12 +2,17 @@ package io.tuneserve.http;
 
 import io.tuneserve.model.ServingException;
 import io.tuneserve.repository.ModelNames;
+import io.tuneserve.serving.ModelManager;
 import io.vertx.ext.web.RoutingContext;
 import java.util.OptionalLong;
 
 /** The model and version named in a request path, checked before anything uses them. */
 final class PathParams {
-  static final String MODEL_AND_VERSION = "/(?<model>[^/:]+)(?:/versions/(?<version>[^/:]+))?";
+  static final String MODEL_AND_VERSION =
+      "/(?<model>[^/:]+)(?:/versions/(?<version>[^/:]+)|/labels/(?<label>[^/:]+))?";
+
+  /** Where a request's routing context holds the manager that resolves version labels. */
+  static final String MANAGER = "tuneserve.manager";
 
   private PathParams() {}
 
@@ -22,7 +27,13 @@ final class PathParams {
     return model;
   }
 
+  /** The version the path names, by number or by label; empty when it names neither. */
   static OptionalLong version(RoutingContext ctx) {
+    String label = ctx.pathParam("label");
+    if (label != null && !label.isEmpty()) {
+      ModelManager manager = ctx.get(MANAGER);
+      return OptionalLong.of(manager.labelled(model(ctx), label));
+    }
     String version = ctx.pathParam("version");
     if (version == null || version.isEmpty()) {
       return OptionalLong.empty();

@@ -89,6 +89,14 @@ final class TfServingApi {
             json.writeEndObject();
           }
           json.writeEndArray();
+          Map<String, Long> labels = manager.labels().of(model);
+          if (!labels.isEmpty()) {
+            json.writeObjectFieldStart("version_labels");
+            for (Map.Entry<String, Long> label : labels.entrySet()) {
+              json.writeStringField(label.getKey(), Long.toString(label.getValue()));
+            }
+            json.writeEndObject();
+          }
           json.writeEndObject();
         });
   }

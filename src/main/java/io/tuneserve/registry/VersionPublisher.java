@@ -5,6 +5,7 @@ import io.tuneserve.repository.ModelRepository;
 import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.repository.ModelSource;
 import io.tuneserve.repository.VersionManifest;
+import io.tuneserve.serving.VersionLabels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +31,10 @@ public final class VersionPublisher {
   private final RegistrySync sync;
   private final int keepVersions;
   private final Clock clock;
+  private final VersionLabels labels;
 
   /**
-   * @param keepVersions versions kept per model beyond pinned ones and bases (0: all)
+   * @param keepVersions versions kept per model beyond pinned, labelled ones and bases (0: all)
    */
   public VersionPublisher(
       ModelRegistry registry,
@@ -40,7 +42,9 @@ public final class VersionPublisher {
       ModelRepository repository,
       RegistrySync sync,
       int keepVersions,
-      Clock clock) {
+      Clock clock,
+      VersionLabels labels) {
+    this.labels = labels;
     this.registry = registry;
     this.checkpoints = checkpoints;
     this.repository = repository;
@@ -130,7 +134,9 @@ public final class VersionPublisher {
             .toList();
     for (VersionRecord version :
         versions.subList(Math.min(keepVersions, versions.size()), versions.size())) {
-      if (!version.pinned() && !bases.contains(version.key())) {
+      if (!version.pinned()
+          && !bases.contains(version.key())
+          && !labels.of(model).containsValue(version.version())) {
         deleteRecord(version);
         LOG.info(() -> "retention deleted " + version.key());
       }
@@ -164,6 +170,15 @@ public final class VersionPublisher {
                     + " is the base of the head-only versions "
                     + heads
                     + "; delete those first");
+          }
+          List<String> naming =
+              labels.of(model).entrySet().stream()
+                  .filter(label -> label.getValue() == version)
+                  .map(java.util.Map.Entry::getKey)
+                  .toList();
+          if (!naming.isEmpty()) {
+            throw ServingException.conflict(
+                record.key() + " is labelled " + naming + "; move or remove those labels first");
           }
           deleteRecord(record);
           return null;

@@ -201,6 +201,7 @@ public final class TuneServer implements AutoCloseable {
 
   private Future<Integer> listen(int instances) {
     ModelRegistry modelRegistry = member.registry();
+    manager.useLabels(member.labels(manager::labelsChanged));
     ServerConfig.Registry registrySettings = config.registry();
     CheckpointStore store =
         switch (registrySettings.checkpointStore()) {
@@ -214,7 +215,13 @@ public final class TuneServer implements AutoCloseable {
     RegistrySync sync = new RegistrySync(modelRegistry, checkpoints, repository, utc);
     VersionPublisher publisher =
         new VersionPublisher(
-            modelRegistry, checkpoints, repository, sync, registrySettings.keepVersions(), utc);
+            modelRegistry,
+            checkpoints,
+            repository,
+            sync,
+            registrySettings.keepVersions(),
+            utc,
+            manager.labels());
     convergence = new NodeConvergence(sync, manager, utc);
     metrics.cluster(() -> modelRegistry.nodes().size(), () -> modelRegistry.versions().size());
     JobBoard board = member.jobBoard();

@@ -63,6 +63,7 @@ public final class ModelManager implements AutoCloseable {
           });
   private final Map<String, ManagedModel> models = new ConcurrentHashMap<>();
   private volatile boolean initialScanDone;
+  private volatile VersionLabels labels = VersionLabels.none();
   private final List<Runnable> stateListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** The models the manager knows, with their versions. */
@@ -106,6 +107,40 @@ public final class ModelManager implements AutoCloseable {
 
   private void stateChanged() {
     stateListeners.forEach(Runnable::run);
+  }
+
+  /**
+   * Takes version labels from now on: requests that name no version get the {@code stable} one, and
+   * every labelled version present is loaded whatever the version policy.
+   */
+  public void useLabels(VersionLabels source) {
+    this.labels = source;
+  }
+
+  public VersionLabels labels() {
+    return labels;
+  }
+
+  /** The version a model's label names; 404 naming the label when the model has no such label. */
+  public long labelled(String model, String label) {
+    VersionLabels.checkName(label);
+    Long version = labels.of(model).get(label);
+    if (version == null) {
+      throw ServingException.notFound(
+          "Servable not found for request: Label(" + model + ", " + label + ")");
+    }
+    return version;
+  }
+
+  /** Converges one model again, as its labels changed. */
+  public CompletableFuture<Void> labelsChanged(String name) {
+    return onControlThread(
+        () -> {
+          ManagedModel model = models.get(name);
+          if (model != null) {
+            converge(model, false);
+          }
+        });
   }
 
   /** True once the first scan has loaded (or failed) every version it found. */
@@ -182,7 +217,15 @@ public final class ModelManager implements AutoCloseable {
 
   private void converge(ManagedModel model, boolean retireAll) {
     NavigableSet<Long> aspired =
-        retireAll || model.unloadRequested ? new TreeSet<>() : model.source.aspiredVersions();
+        retireAll || model.unloadRequested
+            ? new TreeSet<>()
+            : new TreeSet<>(model.source.aspiredVersions());
+    if (!retireAll && !model.unloadRequested) {
+      // Labelled versions stay served whatever the policy: requests name them.
+      labels.of(model.name).values().stream()
+          .filter(model.source.versions()::contains)
+          .forEach(aspired::add);
+    }
     for (long version : aspired) {
       if (!model.versions.containsKey(version)) {
         loadVersion(model, version);
@@ -345,6 +388,10 @@ public final class ModelManager implements AutoCloseable {
               + (version.isPresent()
                   ? "Specific(" + name + ", " + version.getAsLong() + ")"
                   : "Latest(" + name + ")"));
+    }
+    Long stable = version.isPresent() ? null : labels.of(name).get(VersionLabels.STABLE);
+    if (stable != null) {
+      version = OptionalLong.of(stable);
     }
     if (version.isPresent()) {
       ServedVersion served = model.versions.get(version.getAsLong());
