@@ -73,6 +73,9 @@ public final class ModelManager implements AutoCloseable {
     volatile ModelSource source;
     volatile boolean unloadRequested;
 
+    /** The stable version this node last served, kept while a newly labelled one loads. */
+    volatile Long lastStable;
+
     ManagedModel(ModelSource source) {
       this.name = source.name();
       this.source = source;
@@ -391,7 +394,21 @@ public final class ModelManager implements AutoCloseable {
     }
     Long stable = version.isPresent() ? null : labels.of(name).get(VersionLabels.STABLE);
     if (stable != null) {
-      version = OptionalLong.of(stable);
+      ServedVersion labelled = model.versions.get(stable);
+      if (labelled != null && labelled.tryAcquire()) {
+        model.lastStable = stable;
+        return labelled;
+      }
+      // Until the newly labelled version is available here, what this node served before.
+      Long previous = model.lastStable;
+      ServedVersion before = previous == null ? null : model.versions.get(previous);
+      if (before != null && before.tryAcquire()) {
+        return before;
+      }
+      // Else the newest available, as before there was a label; unless the labelled one failed.
+      if (labelled != null && labelled.state() == VersionState.FAILED) {
+        version = OptionalLong.of(stable);
+      }
     }
     if (version.isPresent()) {
       ServedVersion served = model.versions.get(version.getAsLong());

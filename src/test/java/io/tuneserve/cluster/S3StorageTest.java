@@ -9,7 +9,6 @@ import io.tuneserve.testing.NodeClient;
 import io.tuneserve.testing.NodeProcess;
 import io.tuneserve.testing.S3Server;
 import io.tuneserve.testing.TestCluster;
-import io.tuneserve.testing.TestData;
 import io.tuneserve.testing.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
@@ -17,7 +16,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,27 +122,8 @@ class S3StorageTest {
 
   @Test
   void aDatasetUploadedToOneNodeTrainsOnAnotherAndServesFromTheThird() throws Exception {
-    TestCluster cluster = TestCluster.of(3);
-    List<NodeProcess> nodes = new ArrayList<>();
+    List<NodeProcess> nodes = TestCluster.of(3).startNodes(1, storedInS3("cluster/"));
     try {
-      for (int i = 0; i < 3; i++) {
-        Path models = Files.createTempDirectory("tuneserve-s3-node" + i);
-        if (i == 0) {
-          TestServer.copyTree(TestData.fashionConvnet(), models.resolve("fashion-convnet/1"));
-          Files.copy(
-              TestData.fashionConvnetSettings(), models.resolve("fashion-convnet/model.yaml"));
-        }
-        Map<String, Object> settings = new HashMap<>(cluster.member(i));
-        settings.putAll(storedInS3("cluster/"));
-        settings.put("datasets.directory", Files.createTempDirectory("tuneserve-s3-datasets"));
-        settings.put("models.poll_interval_seconds", 0);
-        settings.put("http.event_loops", 1);
-        settings.put("batching.threads", 1);
-        nodes.add(NodeProcess.start(models, settings));
-      }
-      for (NodeProcess node : nodes) {
-        node.awaitReady(Duration.ofSeconds(60));
-      }
       NodeClient a = nodes.get(0).client();
       NodeClient b = nodes.get(1).client();
       NodeClient c = nodes.get(2).client();

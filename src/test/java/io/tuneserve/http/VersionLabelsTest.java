@@ -18,11 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class VersionLabelsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String ZEROS =
-      "{\"inputs\": [{\"name\": \"images\", \"shape\": [1, 28, 28, 1], \"datatype\": \"FP32\","
-          + " \"data\": ["
-          + String.join(",", Collections.nCopies(784, "0"))
-          + "]}]}";
+  private static final String ZEROS = TestData.OIP_BLANK_IMAGE;
 
   private static HttpResponse<String> put(TestServer server, String path, String body)
       throws Exception {
@@ -36,20 +32,22 @@ class VersionLabelsTest {
     return server.send(HttpRequest.newBuilder(server.uri(path)).DELETE());
   }
 
-  /** The version that answers an OIP request at {@code path}, once it answers with 200. */
+  /**
+   * The version that answers OIP requests at {@code path} once it is {@code expected}; every reply
+   * on the way must be a 200: moving a label never leaves requests without a version.
+   */
   private static String answering(TestServer server, String path, String expected)
       throws Exception {
     long deadline = System.nanoTime() + 30_000_000_000L;
     String version = null;
     while (System.nanoTime() < deadline) {
       HttpResponse<String> reply = server.post(path, ZEROS);
-      if (reply.statusCode() == 200) {
-        version = JSON.readTree(reply.body()).get("model_version").asText();
-        if (version.equals(expected)) {
-          return version;
-        }
+      assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
+      version = JSON.readTree(reply.body()).get("model_version").asText();
+      if (version.equals(expected)) {
+        return version;
       }
-      Thread.sleep(50);
+      Thread.sleep(5);
     }
     return version;
   }

@@ -16,6 +16,13 @@ public final class TestData {
   /** Third-party test files: present beside the checkout on developer machines and in CI. */
   public static final Path SHARED = Path.of("..", "shared", "testdata");
 
+  /** An Open Inference Protocol JSON request of one blank image for the demo model. */
+  public static final String OIP_BLANK_IMAGE =
+      "{\"inputs\": [{\"name\": \"images\", \"shape\": [1, 28, 28, 1], \"datatype\": \"FP32\","
+          + " \"data\": ["
+          + String.join(",", java.util.Collections.nCopies(784, "0"))
+          + "]}]}";
+
   private static Path halfPlusTwo;
 
   private TestData() {}

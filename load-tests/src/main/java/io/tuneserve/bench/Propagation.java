@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tuneserve.data.FashionMnist;
 import io.tuneserve.data.LabelledImages;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,13 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -45,37 +41,8 @@ public final class Propagation {
     Files.createDirectories(out);
     LabelledImages images = new FashionMnist(FashionMnist.DEFAULT_DIRECTORY).test();
 
-    List<Integer> members = List.of(freePort(), freePort(), freePort());
-    String cluster = "propagation-" + UUID.randomUUID();
-    String memberList = String.join(",", members.stream().map(p -> "127.0.0.1:" + p).toList());
-    List<ServerProcess> nodes = new ArrayList<>();
-    List<String> urls = new ArrayList<>();
-    try {
-      for (int i = 0; i < 3; i++) {
-        Path models = Files.createTempDirectory("tuneserve-propagation");
-        if (i == 0) {
-          TrainingImpact.copy(Path.of("models"), models);
-        }
-        int port = freePort();
-        Map<String, String> env = new HashMap<>();
-        env.put("TUNESERVE_CLUSTER__NAME", cluster);
-        env.put("TUNESERVE_CLUSTER__PORT", Integer.toString(members.get(i)));
-        env.put("TUNESERVE_CLUSTER__MEMBERS", memberList);
-        env.put("TUNESERVE_MODELS__POLL_INTERVAL_SECONDS", "0");
-        env.put("TUNESERVE_HTTP__EVENT_LOOPS", "1");
-        env.put("TUNESERVE_BATCHING__THREADS", "1");
-        nodes.add(
-            ServerProcess.start(
-                "node" + i,
-                cores,
-                List.of(ServerProcess.javaBinary(), "-jar", "target/tuneserve.jar", "serve", "--port", Integer.toString(port), "--models", models.toString()),
-                env,
-                out.resolve("propagation-node" + i + ".log")));
-        urls.add("http://127.0.0.1:" + port);
-      }
-      for (int i = 0; i < 3; i++) {
-        nodes.get(i).awaitReady(urls.get(i) + "/v2/health/ready", Duration.ofSeconds(120));
-      }
+    try (ThreeNodes cluster = ThreeNodes.start("propagation", cores, out, models -> TrainingImpact.copy(Path.of("models"), models))) {
+      List<String> urls = cluster.urls();
       System.out.printf(Locale.ROOT, "3 nodes ready; %d publishes of each kind%n", repeats);
 
       List<Kind> kinds =
@@ -128,10 +95,6 @@ public final class Propagation {
       System.out.println();
       System.out.print(table);
       Files.writeString(out.resolve("propagation.md"), table.toString());
-    } finally {
-      for (ServerProcess node : nodes) {
-        node.close();
-      }
     }
   }
 
@@ -211,11 +174,5 @@ public final class Propagation {
     return bytes >= 1 << 20
         ? String.format(Locale.ROOT, "%.1f MB", bytes / 1048576.0)
         : String.format(Locale.ROOT, "%.1f KB", bytes / 1024.0);
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 }
