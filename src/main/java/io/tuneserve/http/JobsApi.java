@@ -16,6 +16,7 @@ import io.tuneserve.repository.ModelNames;
 import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ServedVersion;
+import io.tuneserve.serving.VersionLabels;
 import io.tuneserve.training.Augmentation;
 import io.tuneserve.training.ClassifierLoss;
 import io.tuneserve.training.Hyperparameters;
@@ -200,7 +201,21 @@ final class JobsApi {
         target,
         strategy,
         hyperparameters(body.get("hyperparameters")),
-        augmentation(body.get("augmentation")));
+        augmentation(body.get("augmentation")),
+        publishAs(body.get("publish_as")));
+  }
+
+  /** The label the new version is published under: {@code stable} unless the job names one. */
+  private static String publishAs(JsonNode node) {
+    if (node == null || node.isNull()) {
+      return VersionLabels.STABLE;
+    }
+    if (!node.isTextual()) {
+      throw ServingException.invalid(
+          "'publish_as' must be a version label, such as \"stable\" or \"candidate\"");
+    }
+    VersionLabels.checkName(node.textValue());
+    return node.textValue();
   }
 
   /**

@@ -66,9 +66,27 @@ public final class VersionPublisher {
    */
   public long publish(String model, Path staged, ModelSettings settingsForNewModel)
       throws Exception {
+    return publish(model, staged, settingsForNewModel, VersionLabels.STABLE);
+  }
+
+  /**
+   * Publishes as {@link #publish(String, Path, ModelSettings)} does, under a label: as {@code
+   * stable}, the new version becomes what unlabelled requests get (the {@code stable} label moves
+   * to it where the model has one); under any other label (a {@code candidate}), that label names
+   * it and unlabelled requests keep the version they had: if the model has no {@code stable} label
+   * yet, its newest version so far gets one first.
+   */
+  public long publish(String model, Path staged, ModelSettings settingsForNewModel, String label)
+      throws Exception {
+    VersionLabels.checkName(label);
+    boolean stable = label.equals(VersionLabels.STABLE);
     return registry.underModelLock(
         model,
         () -> {
+          long previous = registry.highestVersion(model);
+          if (!stable && previous > 0 && !labels.of(model).containsKey(VersionLabels.STABLE)) {
+            labels.set(model, VersionLabels.STABLE, previous);
+          }
           long local =
               repository
                   .scan(model)
@@ -104,6 +122,9 @@ public final class VersionPublisher {
           }
           sync.installedHere(record.key(), record.sha256());
           registry.putVersion(record);
+          if (!stable || labels.of(model).containsKey(VersionLabels.STABLE)) {
+            labels.set(model, label, version);
+          }
           applyRetention(model);
           return version;
         });

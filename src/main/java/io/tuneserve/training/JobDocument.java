@@ -157,6 +157,7 @@ public final class JobDocument {
       json.writeObjectFieldStart("result");
       json.writeStringField("model", job.spec().targetModel());
       json.writeStringField("version", Long.toString(job.publishedVersion()));
+      json.writeStringField("label", job.spec().publishAs());
       json.writeNumberField("epochs_run", job.result().epochsRun());
       json.writeNumberField("train_accuracy", job.result().trainAccuracy());
       if (!Double.isNaN(job.result().validationAccuracy())) {

@@ -290,7 +290,11 @@ public final class JobManager implements AutoCloseable {
       origins.putAll(data.heldOutOrigins());
       writeLineage(staging, job, baseVersion, result, origins);
       long version =
-          registry.publish(spec.targetModel(), staging, targetSettings(baseSettings, examples));
+          registry.publish(
+              spec.targetModel(),
+              staging,
+              targetSettings(baseSettings, examples),
+              spec.publishAs());
       staging = null;
       models.load(spec.targetModel()).get(5, TimeUnit.MINUTES);
       job.succeed(version, result, clock.instant());
@@ -404,6 +408,7 @@ public final class JobManager implements AutoCloseable {
     if (!result.evaluations().isEmpty()) {
       lineage.put("evaluations", result.evaluations().stream().map(Evaluation::toMap).toList());
     }
+    lineage.put("published_as", snapshot.spec().publishAs());
     lineage.put("job", snapshot.id());
     lineage.put("created_at", clock.instant().toString());
     JSON.writeValue(staged.resolve(ModelSource.LINEAGE_FILE).toFile(), lineage);

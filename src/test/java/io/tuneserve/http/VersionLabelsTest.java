@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tuneserve.testing.ImageJobs;
 import io.tuneserve.testing.TestData;
 import io.tuneserve.testing.TestServer;
 import java.net.http.HttpRequest;
@@ -122,6 +123,65 @@ class VersionLabelsTest {
       assertThat(answering(server, infer, "2"))
           .as("without a stable label, the newest again")
           .isEqualTo("2");
+    }
+  }
+
+  private static final String[] GROUPS = {
+    "top", "other", "top", "other", "top", "footwear", "top", "footwear", "other", "footwear"
+  };
+
+  private static JsonNode train(TestServer server, ImageJobs jobs, int from, String publishAs)
+      throws Exception {
+    String options =
+        "\"strategy\": \"feature_extractor\", \"hyperparameters\": {\"epochs\": 3}"
+            + (publishAs == null ? "" : ", \"publish_as\": \"" + publishAs + "\"");
+    HttpResponse<String> submitted =
+        server.post("/v1/jobs", jobs.job("groups", GROUPS, from, 60, options));
+    assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+    JsonNode done = server.client().awaitJob(JSON.readTree(submitted.body()).get("id").asText());
+    assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
+    return done;
+  }
+
+  private static String labelsOf(TestServer server) throws Exception {
+    return JSON.readTree(server.get("/v1/models/groups/labels").body()).get("labels").toString();
+  }
+
+  @Test
+  void aJobPublishesACandidateWithoutMovingWhatClientsGet() throws Exception {
+    ImageJobs jobs = new ImageJobs();
+    try (TestServer server = new TestServer().withDemoModel().start()) {
+      JsonNode first = train(server, jobs, 0, null);
+      assertThat(first.at("/result/label").asText()).isEqualTo("stable");
+      assertThat(labelsOf(server)).as("no labels: the newest serves").isEqualTo("{}");
+
+      JsonNode candidate = train(server, jobs, 100, "candidate");
+      assertThat(candidate.at("/result/version").asText()).isEqualTo("2");
+      assertThat(candidate.at("/result/label").asText()).isEqualTo("candidate");
+      assertThat(labelsOf(server))
+          .as("the version clients had became stable before the candidate appeared")
+          .isEqualTo("{\"candidate\":\"2\",\"stable\":\"1\"}");
+      JsonNode lineage =
+          JSON.readTree(server.get("/v2/models/groups/versions/2").body())
+              .at("/parameters/lineage");
+      assertThat(lineage.get("published_as").asText()).isEqualTo("candidate");
+      String predict = "{\"instances\": [" + jobs.image(7) + "]}";
+      HttpResponse<String> unlabelled = server.post("/v1/models/groups:predict", predict);
+      assertThat(unlabelled.statusCode()).as(unlabelled.body()).isEqualTo(200);
+      assertThat(server.post("/v1/models/groups/labels/candidate:predict", predict).statusCode())
+          .isEqualTo(200);
+      assertThat(answering(server, "/v2/models/groups/infer", "1"))
+          .as("unlabelled requests still get version 1")
+          .isEqualTo("1");
+
+      train(server, jobs, 200, null);
+      assertThat(labelsOf(server))
+          .as("a job published as stable moves the stable label")
+          .isEqualTo("{\"candidate\":\"2\",\"stable\":\"3\"}");
+      assertRefused(
+          server.post("/v1/jobs", jobs.job("groups", GROUPS, 0, 10, "\"publish_as\": \"not ok\"")),
+          400,
+          "version label 'not ok'");
     }
   }
 
