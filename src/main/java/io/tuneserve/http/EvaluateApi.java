@@ -105,16 +105,7 @@ final class EvaluateApi {
                             decoder -> new DatasetImages(reader, decoder).range(start, n)),
                     scope));
         TensorData scores = result.outputs().values().iterator().next();
-        int width = Math.toIntExact(scores.elementCount() / n);
-        for (int i = 0; i < n; i++) {
-          int best = 0;
-          for (int c = 1; c < width; c++) {
-            if (scores.doubleAt(i * width + c) > scores.doubleAt(i * width + best)) {
-              best = c;
-            }
-          }
-          predicted[start + i] = best;
-        }
+        System.arraycopy(scores.argmaxRows(), 0, predicted, start, n);
       }
       Map<String, Object> reply = new LinkedHashMap<>();
       reply.put("name", model);

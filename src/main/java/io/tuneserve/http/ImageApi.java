@@ -112,7 +112,7 @@ final class ImageApi {
     }
     TensorData tensor = images.apply(new ImageDecoder(settings, input.dtype(), maxImagePixels));
     return new DecodedRequest(
-        signature.key(), Map.of(input.name(), tensor), Set.of(scoresOutput(settings, signature)));
+        signature.key(), Map.of(input.name(), tensor), Set.of(settings.scoresOutput(signature)));
   }
 
   private static ModelSettings.ImageInput imageSettings(ModelView view) {
@@ -126,17 +126,6 @@ final class ImageApi {
               + " is");
     }
     return settings;
-  }
-
-  private static String scoresOutput(ModelSettings.ImageInput settings, SignatureSpec signature) {
-    if (settings.output() != null) {
-      return settings.output();
-    }
-    if (signature.outputs().size() == 1) {
-      return signature.outputs().keySet().iterator().next();
-    }
-    throw ServingException.invalid(
-        "model.yaml must name the image output among " + signature.outputs().keySet());
   }
 
   private static Buffer encode(InferenceResult result, int topK) {

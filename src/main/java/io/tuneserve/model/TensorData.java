@@ -208,6 +208,24 @@ public final class TensorData {
   }
 
   /** True when this tensor's shape, leading dimension aside, equals {@code other}'s. */
+  /** For a tensor {@code [n, classes]} of scores, the index of each row's highest score. */
+  public int[] argmaxRows() {
+    if (rank() != 2) {
+      throw new IllegalArgumentException("argmax needs [rows, classes], got " + this);
+    }
+    int rows = Math.toIntExact(shape[0]);
+    int width = Math.toIntExact(shape[1]);
+    int[] best = new int[rows];
+    for (int r = 0; r < rows; r++) {
+      for (int c = 1; c < width; c++) {
+        if (doubleAt(r * width + c) > doubleAt(r * width + best[r])) {
+          best[r] = c;
+        }
+      }
+    }
+    return best;
+  }
+
   public boolean sameTrailingShape(TensorData other) {
     return shape.length == other.shape.length
         && Arrays.equals(shape, 1, shape.length, other.shape, 1, other.shape.length);

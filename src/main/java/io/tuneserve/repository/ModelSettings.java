@@ -133,6 +133,18 @@ public record ModelSettings(
       offset = offset == null ? 0.0 : offset;
     }
 
+    /** The signature output of class scores: the named one, or the signature's only output. */
+    public String scoresOutput(io.tuneserve.model.SignatureSpec signature) {
+      if (output != null) {
+        return output;
+      }
+      if (signature.outputs().size() == 1) {
+        return signature.outputs().keySet().iterator().next();
+      }
+      throw io.tuneserve.model.ServingException.invalid(
+          "model.yaml must name the image output among " + signature.outputs().keySet());
+    }
+
     /** Preprocessing with nothing given: everything from the model, pixels scaled to [0, 1]. */
     static ImageInput inferred() {
       return new ImageInput(null, null, null, 0, 0, 0, null, null);

@@ -27,6 +27,7 @@ public final class Job {
   private long baseVersion;
   private long publishedVersion;
   private TrainingResult result;
+  private Promotion promotion;
   private StrategyDecision decision;
   private final List<Consumer<Snapshot>> listeners = new CopyOnWriteArrayList<>();
 
@@ -64,7 +65,8 @@ public final class Job {
       long baseVersion,
       long publishedVersion,
       TrainingResult result,
-      StrategyDecision decision) {}
+      StrategyDecision decision,
+      Promotion promotion) {}
 
   public String id() {
     return id;
@@ -119,7 +121,8 @@ public final class Job {
         baseVersion,
         publishedVersion,
         result,
-        decision);
+        decision,
+        promotion);
   }
 
   synchronized JobState state() {
@@ -178,12 +181,13 @@ public final class Job {
     return state == JobState.CANCELLING || state == JobState.CANCELLED;
   }
 
-  void succeed(long version, TrainingResult trained, Instant now) {
+  void succeed(long version, TrainingResult trained, Promotion decided, Instant now) {
     update(
         () -> {
           state = JobState.SUCCEEDED;
           publishedVersion = version;
           result = trained;
+          promotion = decided;
           progress = 1;
           finishedAt = now;
         });

@@ -158,6 +158,10 @@ public final class JobDocument {
       json.writeStringField("model", job.spec().targetModel());
       json.writeStringField("version", Long.toString(job.publishedVersion()));
       json.writeStringField("label", job.spec().publishAs());
+      if (job.promotion() != null) {
+        json.writeFieldName("promotion");
+        JSON.writeTree(json, JSON.valueToTree(job.promotion().toMap()));
+      }
       json.writeNumberField("epochs_run", job.result().epochsRun());
       json.writeNumberField("train_accuracy", job.result().trainAccuracy());
       if (!Double.isNaN(job.result().validationAccuracy())) {

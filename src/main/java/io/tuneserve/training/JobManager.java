@@ -10,6 +10,7 @@ import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.repository.ModelSource;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ServedVersion;
+import io.tuneserve.serving.VersionLabels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -265,29 +266,38 @@ public final class JobManager implements AutoCloseable {
       Path baseDirectory =
           repository.root().resolve(spec.baseModel()).resolve(Long.toString(baseVersion));
       staging = repository.stagingDirectory(spec.targetModel(), job.id());
-      TrainingResult result =
-          trainer.train(
-              new TrainingRequest(
-                  baseDirectory,
-                  features.layers(),
-                  features.output(),
-                  earlierOutput,
-                  spec.strategy(),
-                  examples,
-                  spec.hyperparameters(),
-                  staging,
-                  headOnly
-                      ? new TrainingRequest.HeadReference(spec.baseModel(), baseVersion)
-                      : null,
-                  data.validation(),
-                  data.test(),
-                  spec.augmentation()),
-              progressOf(job));
+      TrainingRequest request =
+          new TrainingRequest(
+              baseDirectory,
+              features.layers(),
+              features.output(),
+              earlierOutput,
+              spec.strategy(),
+              examples,
+              spec.hyperparameters(),
+              staging,
+              headOnly ? new TrainingRequest.HeadReference(spec.baseModel(), baseVersion) : null,
+              data.validation(),
+              data.test(),
+              spec.augmentation());
+      TrainingResult result = trainer.train(request, progressOf(job));
       if (job.cancelRequested()) {
         throw new TrainingCancelledException();
       }
+      // A candidate is judged against what clients get now, on the examples it was judged on.
+      Promotion promotion =
+          spec.publishAs().equals(VersionLabels.STABLE)
+              ? null
+              : StableComparison.judge(
+                  models,
+                  spec.targetModel(),
+                  result.validationAccuracy(),
+                  request.split().validation());
       Map<String, Object> origins = new LinkedHashMap<>(examples.images().origin());
       origins.putAll(data.heldOutOrigins());
+      if (promotion != null) {
+        origins.put("promotion", promotion.toMap());
+      }
       writeLineage(staging, job, baseVersion, result, origins);
       long version =
           registry.publish(
@@ -296,8 +306,11 @@ public final class JobManager implements AutoCloseable {
               targetSettings(baseSettings, examples),
               spec.publishAs());
       staging = null;
+      if (promotion != null && promotion.promoted()) {
+        models.labels().set(spec.targetModel(), VersionLabels.STABLE, version);
+      }
       models.load(spec.targetModel()).get(5, TimeUnit.MINUTES);
-      job.succeed(version, result, clock.instant());
+      job.succeed(version, result, promotion, clock.instant());
       LOG.info(
           () -> "job " + job.id() + " published " + spec.targetModel() + " version " + version);
     } catch (TrainingCancelledException e) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tuneserve.testing.FashionPngs;
 import io.tuneserve.testing.ImageJobs;
 import io.tuneserve.testing.TestData;
 import io.tuneserve.testing.TestServer;
@@ -147,17 +148,69 @@ class VersionLabelsTest {
     return JSON.readTree(server.get("/v1/models/groups/labels").body()).get("labels").toString();
   }
 
+  /** A JSON-lines dataset of the PNGs {@code from .. from + count - 1}, labelled by group. */
+  private static String jsonLines(FashionPngs pngs, int from, int count) {
+    StringBuilder lines = new StringBuilder();
+    for (int i = from; i < from + count; i++) {
+      lines
+          .append("{\"label\": \"")
+          .append(GROUPS[pngs.label(i)])
+          .append("\", \"b64\": \"")
+          .append(java.util.Base64.getEncoder().encodeToString(pngs.png(i)))
+          .append("\"}\n");
+    }
+    return lines.toString();
+  }
+
   @Test
-  void aJobPublishesACandidateWithoutMovingWhatClientsGet() throws Exception {
+  void aCandidateWorseThanStableOnTheSameHeldOutDataStaysACandidate() throws Exception {
     ImageJobs jobs = new ImageJobs();
+    FashionPngs pngs = new FashionPngs();
     try (TestServer server = new TestServer().withDemoModel().start()) {
       JsonNode first = train(server, jobs, 0, null);
       assertThat(first.at("/result/label").asText()).isEqualTo("stable");
+      assertThat(first.at("/result/promotion").isMissingNode()).isTrue();
       assertThat(labelsOf(server)).as("no labels: the newest serves").isEqualTo("{}");
 
-      JsonNode candidate = train(server, jobs, 100, "candidate");
-      assertThat(candidate.at("/result/version").asText()).isEqualTo("2");
-      assertThat(candidate.at("/result/label").asText()).isEqualTo("candidate");
+      HttpResponse<String> check =
+          server.send(
+              HttpRequest.newBuilder(server.uri("/v1/datasets/groups-check"))
+                  .PUT(HttpRequest.BodyPublishers.ofString(jsonLines(pngs, 300, 60)))
+                  .header("content-type", "application/x-ndjson"));
+      assertThat(check.statusCode()).as(check.body()).isEqualTo(201);
+      // Labels shuffled: a candidate that has learnt nothing, judged on correctly labelled data.
+      StringBuilder instances = new StringBuilder();
+      StringBuilder labels = new StringBuilder();
+      java.util.Random shuffle = new java.util.Random(5);
+      String[] names = {"footwear", "other", "top"};
+      for (int i = 100; i < 190; i++) {
+        instances.append(i == 100 ? "" : ",").append(jobs.image(i));
+        labels
+            .append(i == 100 ? "" : ",")
+            .append('"')
+            .append(names[shuffle.nextInt(3)])
+            .append('"');
+      }
+      String body =
+          ImageJobs.body(
+              "fashion-convnet",
+              "groups",
+              "\"strategy\": \"feature_extractor\", \"hyperparameters\": {\"epochs\": 3},"
+                  + " \"augmentation\": \"none\", \"validation_dataset\": \"groups-check\","
+                  + " \"publish_as\": \"candidate\"",
+              instances,
+              labels);
+      HttpResponse<String> submitted = server.post("/v1/jobs", body);
+      assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+      JsonNode candidate =
+          server.client().awaitJob(JSON.readTree(submitted.body()).get("id").asText());
+      assertThat(candidate.get("state").asText()).as(candidate.toString()).isEqualTo("SUCCEEDED");
+      JsonNode promotion = candidate.at("/result/promotion");
+      assertThat(promotion.get("promoted").asBoolean()).as(promotion.toString()).isFalse();
+      assertThat(promotion.get("reason").asText()).contains("kept as a candidate");
+      assertThat(promotion.get("held_out_examples").asInt()).isEqualTo(60);
+      assertThat(promotion.get("stable_accuracy").asDouble())
+          .isGreaterThan(promotion.get("candidate_accuracy").asDouble());
       assertThat(labelsOf(server))
           .as("the version clients had became stable before the candidate appeared")
           .isEqualTo("{\"candidate\":\"2\",\"stable\":\"1\"}");
@@ -165,14 +218,13 @@ class VersionLabelsTest {
           JSON.readTree(server.get("/v2/models/groups/versions/2").body())
               .at("/parameters/lineage");
       assertThat(lineage.get("published_as").asText()).isEqualTo("candidate");
-      String predict = "{\"instances\": [" + jobs.image(7) + "]}";
-      HttpResponse<String> unlabelled = server.post("/v1/models/groups:predict", predict);
-      assertThat(unlabelled.statusCode()).as(unlabelled.body()).isEqualTo(200);
-      assertThat(server.post("/v1/models/groups/labels/candidate:predict", predict).statusCode())
-          .isEqualTo(200);
+      assertThat(lineage.at("/promotion/promoted").asBoolean()).isFalse();
       assertThat(answering(server, "/v2/models/groups/infer", "1"))
           .as("unlabelled requests still get version 1")
           .isEqualTo("1");
+      String predict = "{\"instances\": [" + jobs.image(7) + "]}";
+      assertThat(server.post("/v1/models/groups/labels/candidate:predict", predict).statusCode())
+          .isEqualTo(200);
 
       train(server, jobs, 200, null);
       assertThat(labelsOf(server))
@@ -182,6 +234,17 @@ class VersionLabelsTest {
           server.post("/v1/jobs", jobs.job("groups", GROUPS, 0, 10, "\"publish_as\": \"not ok\"")),
           400,
           "version label 'not ok'");
+    }
+  }
+
+  @Test
+  void theFirstCandidateOfANewModelIsPromoted() throws Exception {
+    ImageJobs jobs = new ImageJobs();
+    try (TestServer server = new TestServer().withDemoModel().start()) {
+      JsonNode first = train(server, jobs, 0, "candidate");
+      assertThat(first.at("/result/promotion/promoted").asBoolean()).isTrue();
+      assertThat(first.at("/result/promotion/reason").asText()).contains("no stable version");
+      assertThat(labelsOf(server)).isEqualTo("{\"candidate\":\"1\",\"stable\":\"1\"}");
     }
   }
 
