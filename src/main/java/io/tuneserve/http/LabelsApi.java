@@ -11,11 +11,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Version labels, cluster-wide: {@code PUT /v1/models/{m}/labels/{label}} with {@code {"version":
- * N}} points a label at a registered version, {@code DELETE} removes it, {@code GET
- * /v1/models/{m}/labels} lists them. Requests name a label wherever they name a version ({@code
- * /v1/models/{m}/labels/{label}:predict}, {@code /v2/models/{m}/labels/{label}/infer}, ...), and
- * once a model has a {@code stable} label, requests that name neither get its version.
+ * Version labels, cluster-wide: {@code PUT} (or {@code POST}) {@code /v1/models/{m}/labels/{label}}
+ * with {@code {"version": N}} points a label at a registered version, {@code DELETE} removes it,
+ * {@code GET /v1/models/{m}/labels} lists them. Requests name a label wherever they name a version
+ * ({@code /v1/models/{m}/labels/{label}:predict}, {@code /v2/models/{m}/labels/{label}/infer},
+ * ...), and once a model has a {@code stable} label, requests that name neither get its version.
  */
 final class LabelsApi {
   private static final String LABEL = "/v1/models/(?<model>[^/:]+)/labels/(?<label>[^/:]+)";
@@ -30,6 +30,8 @@ final class LabelsApi {
 
   void mount(Router router) {
     router.putWithRegex(LABEL).handler(this::set);
+    // POST too, as a rollback reads: POST .../labels/stable {"version": 3}.
+    router.postWithRegex(LABEL).handler(this::set);
     router.deleteWithRegex(LABEL).handler(this::remove);
     router.getWithRegex("/v1/models/(?<model>[^/:]+)/labels").handler(this::list);
   }

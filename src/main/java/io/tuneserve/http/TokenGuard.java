@@ -42,8 +42,8 @@ final class TokenGuard implements Handler<RoutingContext> {
   private boolean guarded(io.vertx.core.http.HttpMethod method, String path) {
     if (path.startsWith("/v1/models/")
         && path.contains("/labels/")
-        && (method == io.vertx.core.http.HttpMethod.PUT
-            || method == io.vertx.core.http.HttpMethod.DELETE)) {
+        && !path.contains(":")
+        && method != io.vertx.core.http.HttpMethod.GET) {
       return true; // moving a label changes what every client gets
     }
     if (path.startsWith("/v2/health/") || path.equals("/metrics") || path.equals("/v2")) {

@@ -59,6 +59,14 @@ class SecurityTest {
       assertThat(get(server, "/v1/datasets", null).statusCode()).isEqualTo(401);
       assertThat(
               server
+                  .post("/v1/models/fashion-convnet/labels/stable", "{\"version\": 1}")
+                  .statusCode())
+          .as("moving a label")
+          .isEqualTo(401);
+      assertThat(get(server, "/v1/models/fashion-convnet/labels", null).statusCode())
+          .isEqualTo(200);
+      assertThat(
+              server
                   .post("/v2/models/fashion-convnet/evaluate", "{\"dataset\": \"any\"}")
                   .statusCode())
           .as("evaluating reads stored datasets")

@@ -230,6 +230,12 @@ class VersionLabelsTest {
       assertThat(labelsOf(server))
           .as("a job published as stable moves the stable label")
           .isEqualTo("{\"candidate\":\"2\",\"stable\":\"3\"}");
+      HttpResponse<String> rollback =
+          server.post("/v1/models/groups/labels/stable", "{\"version\": 1}");
+      assertThat(rollback.statusCode()).as(rollback.body()).isEqualTo(200);
+      assertThat(answering(server, "/v2/models/groups/infer", "1"))
+          .as("rolled back at once")
+          .isEqualTo("1");
       assertRefused(
           server.post("/v1/jobs", jobs.job("groups", GROUPS, 0, 10, "\"publish_as\": \"not ok\"")),
           400,
