@@ -76,6 +76,14 @@ function renderModels(registry) {
       }
       line.append(element('span', { class: 'pill' }, version.store + ' · ' + size(version.bytes)));
       if (version.pinned) line.append(element('span', { class: 'pill' }, 'pinned'));
+      for (const [label, labelled] of Object.entries(model.labels || {})) {
+        if (labelled === version.version) line.append(element('span', { class: 'pill label' }, label));
+      }
+      const promotion = lineage && lineage.promotion;
+      if (promotion) {
+        line.append(element('span', { class: 'pill promotion', title: promotion.reason },
+          promotion.promoted ? 'promoted' : 'kept as candidate'));
+      }
       box.append(line);
       for (const evaluation of (lineage && lineage.evaluations) || []) {
         box.append(element('details', { class: 'version-evaluation' },

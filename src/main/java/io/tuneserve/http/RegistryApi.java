@@ -93,6 +93,11 @@ final class RegistryApi {
       ObjectNode entry = models.addObject();
       entry.put("name", model.getKey());
       entry.put("settings", model.getValue().settings());
+      ObjectNode labelView = entry.putObject("labels");
+      publisher
+          .labels()
+          .of(model.getKey())
+          .forEach((label, version) -> labelView.put(label, Long.toString(version)));
       ArrayNode versionViews = entry.putArray("versions");
       for (VersionRecord version : versions) {
         if (version.model().equals(model.getKey())) {

@@ -57,6 +57,11 @@ public final class VersionPublisher {
     return registry;
   }
 
+  /** The cluster's version labels, which publishing moves and retention keeps. */
+  public VersionLabels labels() {
+    return labels;
+  }
+
   /**
    * Publishes a staged version directory as the model's next version: its files go to the
    * checkpoint store, then into this node's repository, then its record into the registry, where

@@ -204,6 +204,15 @@ class ConsoleBrowserTest {
         .contains("feature_extractor");
     assertThat(textOf("[data-model='console-shoes'] .version-evaluation summary"))
         .isEqualTo("v1 confusion matrix (validation)");
+    java.net.http.HttpResponse<String> labelled =
+        server.post("/v1/models/console-shoes/labels/stable", "{\"version\": 1}");
+    assertThat(labelled.statusCode()).as(labelled.body()).isEqualTo(200);
+    new WebDriverWait(browser, Duration.ofSeconds(20))
+        .ignoring(StaleElementReferenceException.class)
+        .until(
+            b ->
+                b.findElements(By.cssSelector("[data-model='console-shoes'] .pill.label")).stream()
+                    .anyMatch(pill -> pill.getText().equals("stable")));
 
     new WebDriverWait(browser, Duration.ofSeconds(10))
         .ignoring(StaleElementReferenceException.class)
