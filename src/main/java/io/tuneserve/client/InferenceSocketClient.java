@@ -83,13 +83,29 @@ public final class InferenceSocketClient implements AutoCloseable {
   /** Connects to a model (and version, if not null) of the server at host:port. */
   public static Future<InferenceSocketClient> connect(
       Vertx vertx, String host, int port, String model, Long version) {
+    return open(
+        vertx,
+        host,
+        port,
+        "/v2/models/" + model + (version == null ? "" : "/versions/" + version) + "/infer/ws");
+  }
+
+  /**
+   * Connects to the version a label names, of a model of the server at host:port: each request goes
+   * to the version the label names when it arrives.
+   */
+  public static Future<InferenceSocketClient> connectToLabel(
+      Vertx vertx, String host, int port, String model, String label) {
+    return open(vertx, host, port, "/v2/models/" + model + "/labels/" + label + "/infer/ws");
+  }
+
+  private static Future<InferenceSocketClient> open(
+      Vertx vertx, String host, int port, String path) {
     WebSocketClient client =
         vertx.createWebSocketClient(
             new WebSocketClientOptions()
                 .setMaxFrameSize(64 * 1024 * 1024)
                 .setMaxMessageSize(64 * 1024 * 1024));
-    String path =
-        "/v2/models/" + model + (version == null ? "" : "/versions/" + version) + "/infer/ws";
     return client
         .connect(new WebSocketConnectOptions().setHost(host).setPort(port).setURI(path))
         .map(socket -> new InferenceSocketClient(client, socket));

@@ -1,5 +1,6 @@
 package io.tuneserve.http;
 
+import io.tuneserve.inference.InferenceResult;
 import io.tuneserve.inference.InferenceService;
 import io.tuneserve.model.RequestScope;
 import io.tuneserve.model.ServingException;
@@ -9,6 +10,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * One WebSocket connection carrying many Open Inference Protocol requests to one model.
@@ -33,7 +36,7 @@ final class InferenceSocket {
   private final ServerWebSocket socket;
   private final Context context;
   private final String model;
-  private final OptionalLong version;
+  private final Supplier<OptionalLong> version;
   private final InferenceService inference;
   private final int maxInFlight;
   private final long maxMessageBytes;
@@ -51,7 +54,7 @@ final class InferenceSocket {
       ServerWebSocket socket,
       Context context,
       String model,
-      OptionalLong version,
+      Supplier<OptionalLong> version,
       InferenceService inference,
       int maxInFlight,
       long maxMessageBytes,
@@ -177,8 +180,13 @@ final class InferenceSocket {
                     });
     inFlight++;
     updateReading();
-    Future.fromCompletionStage(
-            inference.infer(model, version, view -> OipCodec.decode(view, request), scope), context)
+    CompletableFuture<InferenceResult> call;
+    try {
+      call = inference.infer(model, version.get(), view -> OipCodec.decode(view, request), scope);
+    } catch (ServingException e) {
+      call = CompletableFuture.failedFuture(e);
+    }
+    Future.fromCompletionStage(call, context)
         .map(result -> OipCodec.encode(result, request))
         .onComplete(
             done -> {

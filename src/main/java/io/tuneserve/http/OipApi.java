@@ -17,6 +17,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 
 /**
  * The Open Inference Protocol (KServe v2) REST API, with the binary tensor data extension: a JSON
@@ -44,7 +45,13 @@ final class OipApi {
         .handler(
             ctx -> {
               String model = PathParams.model(ctx);
-              OptionalLong version = PathParams.version(ctx);
+              OptionalLong named = PathParams.version(ctx);
+              String label = ctx.pathParam("label");
+              // A label is looked up for every request, so moving it moves open sockets too.
+              Supplier<OptionalLong> version =
+                  label == null || label.isEmpty()
+                      ? () -> named
+                      : () -> OptionalLong.of(manager.labelled(model, label));
               Context context = ctx.vertx().getOrCreateContext();
               ctx.request()
                   .toWebSocket()

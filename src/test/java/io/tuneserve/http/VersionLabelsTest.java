@@ -88,6 +88,47 @@ class VersionLabelsTest {
               "{\"instances\": [" + image + "]}");
       assertThat(predicted.statusCode()).as(predicted.body()).isEqualTo(200);
 
+      io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+      try (io.tuneserve.client.InferenceSocketClient socket =
+          io.tuneserve.client.InferenceSocketClient.connectToLabel(
+                  vertx, "127.0.0.1", server.port(), "fashion-convnet", "canary")
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        String request = "{\"id\": \"a\", " + ZEROS.substring(1);
+        assertThat(
+                socket
+                    .infer(request)
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS)
+                    .header()
+                    .get("model_version")
+                    .asText())
+            .isEqualTo("2");
+        assertThat(
+                put(server, "/v1/models/fashion-convnet/labels/canary", "{\"version\": 1}")
+                    .statusCode())
+            .isEqualTo(200);
+        assertThat(
+                socket
+                    .infer(request)
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS)
+                    .header()
+                    .get("model_version")
+                    .asText())
+            .as("an open socket follows its label")
+            .isEqualTo("1");
+        assertThat(
+                put(server, "/v1/models/fashion-convnet/labels/canary", "{\"version\": 2}")
+                    .statusCode())
+            .isEqualTo(200);
+      } finally {
+        vertx
+            .close()
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(10, java.util.concurrent.TimeUnit.SECONDS);
+      }
+
       JsonNode status = JSON.readTree(server.get("/v1/models/fashion-convnet").body());
       assertThat(status.get("version_labels").toString())
           .isEqualTo("{\"canary\":\"2\",\"stable\":\"1\"}");
