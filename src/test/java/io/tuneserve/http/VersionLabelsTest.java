@@ -96,25 +96,12 @@ class VersionLabelsTest {
               .toCompletableFuture()
               .get(10, java.util.concurrent.TimeUnit.SECONDS)) {
         String request = "{\"id\": \"a\", " + ZEROS.substring(1);
-        assertThat(
-                socket
-                    .infer(request)
-                    .get(10, java.util.concurrent.TimeUnit.SECONDS)
-                    .header()
-                    .get("model_version")
-                    .asText())
-            .isEqualTo("2");
+        assertThat(answeredBy(socket, request)).isEqualTo("2");
         assertThat(
                 put(server, "/v1/models/fashion-convnet/labels/canary", "{\"version\": 1}")
                     .statusCode())
             .isEqualTo(200);
-        assertThat(
-                socket
-                    .infer(request)
-                    .get(10, java.util.concurrent.TimeUnit.SECONDS)
-                    .header()
-                    .get("model_version")
-                    .asText())
+        assertThat(answeredBy(socket, request))
             .as("an open socket follows its label")
             .isEqualTo("1");
         assertThat(
@@ -293,6 +280,17 @@ class VersionLabelsTest {
       assertThat(first.at("/result/promotion/reason").asText()).contains("no stable version");
       assertThat(labelsOf(server)).isEqualTo("{\"candidate\":\"1\",\"stable\":\"1\"}");
     }
+  }
+
+  /** The version that answers one request sent over the socket. */
+  private static String answeredBy(io.tuneserve.client.InferenceSocketClient socket, String request)
+      throws Exception {
+    return socket
+        .infer(request)
+        .get(10, java.util.concurrent.TimeUnit.SECONDS)
+        .header()
+        .get("model_version")
+        .asText();
   }
 
   private static void assertRefused(HttpResponse<String> response, int status, String message)
