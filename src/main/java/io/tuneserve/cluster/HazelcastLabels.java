@@ -11,6 +11,7 @@ import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.tuneserve.serving.VersionLabels;
 import java.io.UncheckedIOException;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -56,7 +57,7 @@ final class HazelcastLabels implements VersionLabels {
       TreeMap<String, Long> current = current(model);
       current.put(label, version);
       labels.set(model, write(current));
-      changed(model, write(current));
+      mirrored(model, current);
     } finally {
       labels.unlock(model);
     }
@@ -72,10 +73,10 @@ final class HazelcastLabels implements VersionLabels {
       }
       if (current.isEmpty()) {
         labels.delete(model);
-        changed(model, null);
+        mirrored(model, null);
       } else {
         labels.set(model, write(current));
-        changed(model, write(current));
+        mirrored(model, current);
       }
       return true;
     } finally {
@@ -89,10 +90,15 @@ final class HazelcastLabels implements VersionLabels {
   }
 
   private void changed(String model, String json) {
-    if (json == null) {
+    mirrored(model, json == null ? null : read(json));
+  }
+
+  /** This node's copy of a model's labels becomes {@code now} (null: none), and listeners hear. */
+  private void mirrored(String model, TreeMap<String, Long> now) {
+    if (now == null) {
       mirror.remove(model);
     } else {
-      mirror.put(model, java.util.Collections.unmodifiableSortedMap(read(json)));
+      mirror.put(model, Collections.unmodifiableSortedMap(new TreeMap<>(now)));
     }
     listeners.forEach(listener -> listener.accept(model));
   }

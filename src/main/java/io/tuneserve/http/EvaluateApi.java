@@ -57,7 +57,7 @@ final class EvaluateApi {
 
   private void evaluate(RoutingContext ctx) {
     String model = PathParams.model(ctx);
-    OptionalLong version = PathParams.version(ctx);
+    OptionalLong version = PathParams.version(ctx, manager);
     Buffer body = RawBody.of(ctx);
     byte[] bytes = body == null ? new byte[0] : body.getBytes();
     RequestScope scope = RequestScopes.of(ctx);

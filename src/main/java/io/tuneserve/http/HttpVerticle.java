@@ -37,13 +37,6 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.route().handler(this::recordMetrics);
-    router
-        .route()
-        .handler(
-            ctx -> {
-              ctx.put(PathParams.MANAGER, manager);
-              ctx.next();
-            });
     router.route().handler(new TokenGuard(settings.tokens(), settings.protectInference()));
     OipApi oip = new OipApi(inference, manager, parts.serverVersion());
     oip.mountWebSocket(router, settings.maxInFlightPerSocket(), settings.maxBodyBytes(), streams);
@@ -70,8 +63,8 @@ public final class HttpVerticle extends VerticleBase {
     oip.mount(router);
     new TfServingApi(inference, manager, settings.maxImagePixels()).mount(router);
     new HealthApi(parts.node(), parts.draining(), parts.prometheus()).mount(router);
-    new ImageApi(inference, settings.maxImagePixels()).mount(router);
-    new TfServingExamplesApi(inference).mount(router);
+    new ImageApi(inference, manager, settings.maxImagePixels()).mount(router);
+    new TfServingExamplesApi(inference, manager).mount(router);
     new LayersApi(manager).mount(router);
     new EvaluationApi(manager).mount(router);
     new EvaluateApi(inference, manager, parts.datasets(), settings.maxImagePixels()).mount(router);

@@ -10,6 +10,7 @@ import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
 import io.tuneserve.model.TensorSpec;
 import io.tuneserve.repository.ModelSettings;
+import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ModelView;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
@@ -33,10 +34,12 @@ final class ImageApi {
   private static final int DEFAULT_TOP_K = 5;
 
   private final InferenceService inference;
+  private final ModelManager manager;
   private final long maxImagePixels;
 
-  ImageApi(InferenceService inference, long maxImagePixels) {
+  ImageApi(InferenceService inference, ModelManager manager, long maxImagePixels) {
     this.inference = inference;
+    this.manager = manager;
     this.maxImagePixels = maxImagePixels;
   }
 
@@ -49,7 +52,7 @@ final class ImageApi {
 
   private void classify(RoutingContext ctx) {
     String model = PathParams.model(ctx);
-    OptionalLong version = PathParams.version(ctx);
+    OptionalLong version = PathParams.version(ctx, manager);
     int topK = topK(ctx.queryParam("top_k"));
     Buffer body = RawBody.of(ctx);
     if (body == null || body.length() == 0) {

@@ -14,7 +14,7 @@ final class NamedVersion {
    * cannot be unloaded until it returns.
    */
   static void read(ModelManager manager, RoutingContext ctx, Consumer<ServedVersion> read) {
-    ServedVersion served = manager.acquire(PathParams.model(ctx), PathParams.version(ctx));
+    ServedVersion served = manager.acquire(PathParams.model(ctx), PathParams.version(ctx, manager));
     try {
       read.accept(served);
     } finally {

@@ -45,7 +45,7 @@ final class OipApi {
         .handler(
             ctx -> {
               String model = PathParams.model(ctx);
-              OptionalLong named = PathParams.version(ctx);
+              OptionalLong named = PathParams.version(ctx, manager);
               String label = ctx.pathParam("label");
               // A label is looked up for every request, so moving it moves open sockets too.
               Supplier<OptionalLong> version =
@@ -149,7 +149,7 @@ final class OipApi {
 
   private void modelReady(RoutingContext ctx) {
     String model = PathParams.model(ctx);
-    OptionalLong version = PathParams.version(ctx);
+    OptionalLong version = PathParams.version(ctx, manager);
     boolean ready;
     try {
       manager.acquire(model, version).release();
@@ -174,7 +174,7 @@ final class OipApi {
 
   private void infer(RoutingContext ctx) {
     String model = PathParams.model(ctx);
-    OptionalLong version = PathParams.version(ctx);
+    OptionalLong version = PathParams.version(ctx, manager);
     OipCodec.WireRequest wire = parse(ctx);
     RequestScope scope = RequestScopes.ofOip(ctx, OipCodec.timeoutMillis(wire.header()));
     Future.fromCompletionStage(

@@ -11,9 +11,6 @@ final class PathParams {
   static final String MODEL_AND_VERSION =
       "/(?<model>[^/:]+)(?:/versions/(?<version>[^/:]+)|/labels/(?<label>[^/:]+))?";
 
-  /** Where a request's routing context holds the manager that resolves version labels. */
-  static final String MANAGER = "tuneserve.manager";
-
   private PathParams() {}
 
   static String model(RoutingContext ctx) {
@@ -27,13 +24,17 @@ final class PathParams {
     return model;
   }
 
-  /** The version the path names, by number or by label; empty when it names neither. */
-  static OptionalLong version(RoutingContext ctx) {
+  /** The version the path names, by number or by a label {@code manager} resolves. */
+  static OptionalLong version(RoutingContext ctx, ModelManager manager) {
     String label = ctx.pathParam("label");
     if (label != null && !label.isEmpty()) {
-      ModelManager manager = ctx.get(MANAGER);
       return OptionalLong.of(manager.labelled(model(ctx), label));
     }
+    return version(ctx);
+  }
+
+  /** The version the path names by number; empty when it names none. */
+  static OptionalLong version(RoutingContext ctx) {
     String version = ctx.pathParam("version");
     if (version == null || version.isEmpty()) {
       return OptionalLong.empty();

@@ -62,7 +62,7 @@ final class TfServingApi {
 
   private void status(RoutingContext ctx) {
     String model = PathParams.model(ctx);
-    OptionalLong version = PathParams.version(ctx);
+    OptionalLong version = PathParams.version(ctx, manager);
     ModelStatus status = manager.status(model).orElseThrow(() -> notFound(model, version));
     List<VersionStatus> versions =
         status.versions().stream()
@@ -164,7 +164,7 @@ final class TfServingApi {
 
   private void predict(RoutingContext ctx) {
     String model = PathParams.model(ctx);
-    OptionalLong version = PathParams.version(ctx);
+    OptionalLong version = PathParams.version(ctx, manager);
     byte[] bytes = RawBody.bytes(ctx);
     JsonNode body = JsonBodies.parseObject(bytes, 0, bytes.length, STREAMED);
     JsonNode signatureName = body.get("signature_name");

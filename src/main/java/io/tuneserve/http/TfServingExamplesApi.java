@@ -11,6 +11,7 @@ import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
 import io.tuneserve.model.TensorSpec;
+import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ModelView;
 import io.tuneserve.tf.TfExamples;
 import io.vertx.ext.web.Router;
@@ -36,9 +37,11 @@ final class TfServingExamplesApi {
   static final String PREDICT_METHOD = "tensorflow/serving/predict";
 
   private final InferenceService inference;
+  private final ModelManager manager;
 
-  TfServingExamplesApi(InferenceService inference) {
+  TfServingExamplesApi(InferenceService inference, ModelManager manager) {
     this.inference = inference;
+    this.manager = manager;
   }
 
   void mount(Router router) {
@@ -51,7 +54,7 @@ final class TfServingExamplesApi {
 
   private void call(RoutingContext ctx, boolean classify) {
     String model = PathParams.model(ctx);
-    OptionalLong version = PathParams.version(ctx);
+    OptionalLong version = PathParams.version(ctx, manager);
     byte[] bytes = RawBody.bytes(ctx);
     JsonNode body = JsonBodies.parseObject(bytes, 0, bytes.length);
     JsonNode signatureName = body.get("signature_name");

@@ -295,10 +295,7 @@ public final class JobManager implements AutoCloseable {
                   request.split().validation());
       Map<String, Object> origins = new LinkedHashMap<>(examples.images().origin());
       origins.putAll(data.heldOutOrigins());
-      if (promotion != null) {
-        origins.put("promotion", promotion.toMap());
-      }
-      writeLineage(staging, job, baseVersion, result, origins);
+      writeLineage(staging, job, baseVersion, result, origins, promotion);
       long version =
           registry.publish(
               spec.targetModel(),
@@ -368,7 +365,12 @@ public final class JobManager implements AutoCloseable {
 
   /** Records where the version comes from, next to its SavedModel. */
   private void writeLineage(
-      Path staged, Job job, long baseVersion, TrainingResult result, Map<String, Object> origin)
+      Path staged,
+      Job job,
+      long baseVersion,
+      TrainingResult result,
+      Map<String, Object> origin,
+      Promotion promotion)
       throws IOException {
     Job.Snapshot snapshot = job.snapshot();
     Hyperparameters hp = snapshot.spec().hyperparameters();
@@ -422,6 +424,9 @@ public final class JobManager implements AutoCloseable {
       lineage.put("evaluations", result.evaluations().stream().map(Evaluation::toMap).toList());
     }
     lineage.put("published_as", snapshot.spec().publishAs());
+    if (promotion != null) {
+      lineage.put("promotion", promotion.toMap());
+    }
     lineage.put("job", snapshot.id());
     lineage.put("created_at", clock.instant().toString());
     JSON.writeValue(staged.resolve(ModelSource.LINEAGE_FILE).toFile(), lineage);
