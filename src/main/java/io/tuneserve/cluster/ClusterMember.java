@@ -95,6 +95,16 @@ public final class ClusterMember {
     return labels;
   }
 
+  /** The cluster's rollout settings and trials, once joined. */
+  public io.tuneserve.rollout.Rollouts rollouts() {
+    return new HazelcastRollouts(clusterManager.getHazelcastInstance());
+  }
+
+  /** The cluster's continual settings, feedback bookkeeping and recent predictions, once joined. */
+  public io.tuneserve.feedback.FeedbackStore feedback() {
+    return new HazelcastFeedback(clusterManager.getHazelcastInstance());
+  }
+
   /** Locks that datasets take across the cluster while they change, once joined. */
   public NamedLocks datasetLocks() {
     return new HazelcastLocks(clusterManager.getHazelcastInstance(), "datasets");

@@ -49,7 +49,12 @@ public final class DatasetStore {
     /** A new dataset, or a new version holding only this upload. */
     REPLACE,
     /** A new version with this upload's examples after the current ones. */
-    APPEND
+    APPEND,
+    /**
+     * As {@link #APPEND}, creating the dataset when there is none, whatever labels it holds: for
+     * datasets that grow an example at a time, such as a model's feedback.
+     */
+    ADD
   }
 
   /** Reads an upload's examples into a sink. */
@@ -108,7 +113,7 @@ public final class DatasetStore {
         }
         segment = writer.finish();
       }
-      if (change != Change.APPEND && segment.labels().size() < 2) {
+      if ((change == Change.CREATE || change == Change.REPLACE) && segment.labels().size() < 2) {
         throw ServingException.invalid(
             "a dataset needs at least two labels to train a classifier; the upload names only "
                 + segment.labels().keySet()
@@ -127,8 +132,8 @@ public final class DatasetStore {
             }
             Optional<DatasetVersion> current = latest(name);
             List<DatasetVersion.Segment> all = new ArrayList<>();
-            if (change == Change.APPEND) {
-              all.addAll(current.orElseThrow().segments());
+            if (change == Change.APPEND || change == Change.ADD) {
+              current.ifPresent(dataset -> all.addAll(dataset.segments()));
             }
             all.add(stored);
             String now = clock.instant().toString();

@@ -21,6 +21,28 @@ public final class HttpVerticle extends VerticleBase {
   private final InferenceService inference;
   private final ModelManager manager;
   private final ServingMetrics metrics;
+
+  /** Whether a job of the cluster is queued or running. */
+  private boolean jobActive(String id) {
+    return parts
+        .board()
+        .document(id)
+        .map(
+            document -> {
+              try {
+                String state =
+                    new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(document)
+                        .path("state")
+                        .asText();
+                return !io.tuneserve.training.JobState.valueOf(state).isFinal();
+              } catch (java.io.IOException | IllegalArgumentException e) {
+                return false;
+              }
+            })
+        .orElse(false);
+  }
+
   private final ServerParts parts;
   private HttpServer server;
   private final OpenStreams streams = new OpenStreams();
@@ -52,18 +74,28 @@ public final class HttpVerticle extends VerticleBase {
             settings.maxTrainingExamples(),
             settings.maxBodyBytes(),
             parts.datasets(),
+            parts.rollouts(),
             streams);
     jobsApi.mountWebSocket(router);
     new DatasetsApi(parts.datasets(), settings.maxUploadBytes(), settings.maxBodyBytes())
         .mount(router);
     router.route().handler(new RawBody(settings.maxBodyBytes()));
     new LabelsApi(manager.labels(), parts.publisher().registry()).mount(router);
+    new RolloutApi(parts.rollouts(), parts.publisher().registry()).mount(router);
+    new FeedbackApi(
+            parts.feedback(),
+            parts.datasets(),
+            manager,
+            new io.tuneserve.feedback.ContinualTrainer(
+                parts.feedback(), body -> jobsApi.submitJob(body).id(), this::jobActive),
+            settings.maxImagePixels())
+        .mount(router);
     // Vert.x Web tries routes in order and matches each regex path before its method, so the
     // inference routes, which take nearly every request, come first.
     oip.mount(router);
     new TfServingApi(inference, manager, settings.maxImagePixels()).mount(router);
     new HealthApi(parts.node(), parts.draining(), parts.prometheus()).mount(router);
-    new ImageApi(inference, manager, settings.maxImagePixels()).mount(router);
+    new ImageApi(inference, manager, settings.maxImagePixels(), parts.feedback()).mount(router);
     new TfServingExamplesApi(inference, manager).mount(router);
     new LayersApi(manager).mount(router);
     new EvaluationApi(manager).mount(router);

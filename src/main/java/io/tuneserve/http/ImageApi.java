@@ -36,8 +36,17 @@ final class ImageApi {
   private final InferenceService inference;
   private final ModelManager manager;
   private final long maxImagePixels;
+  private final io.tuneserve.feedback.FeedbackStore feedback;
 
-  ImageApi(InferenceService inference, ModelManager manager, long maxImagePixels) {
+  /** How long the image of a prediction is held for feedback to name it. */
+  private static final java.time.Duration PREDICTIONS_KEPT = java.time.Duration.ofMinutes(15);
+
+  ImageApi(
+      InferenceService inference,
+      ModelManager manager,
+      long maxImagePixels,
+      io.tuneserve.feedback.FeedbackStore feedback) {
+    this.feedback = feedback;
     this.inference = inference;
     this.manager = manager;
     this.maxImagePixels = maxImagePixels;
@@ -62,7 +71,7 @@ final class ImageApi {
     RequestScope scope = RequestScopes.of(ctx);
     Calls.start(
             ctx, true, () -> inference.infer(model, version, view -> decode(view, image), scope))
-        .map(result -> encode(result, topK))
+        .map(result -> encode(result, topK, keep(model, result, image)))
         .onSuccess(reply -> Replies.send(ctx, 200, reply))
         .onFailure(ctx::fail);
   }
@@ -131,7 +140,24 @@ final class ImageApi {
     return settings;
   }
 
-  private static Buffer encode(InferenceResult result, int topK) {
+  /**
+   * Holds the image of a prediction where the model's continual settings ask for it, so feedback
+   * can name it; its id, or null.
+   */
+  private String keep(String model, InferenceResult result, byte[] image) {
+    if (!feedback.policy(model).map(p -> p.keepPredictions()).orElse(false)) {
+      return null;
+    }
+    String id = java.util.UUID.randomUUID().toString();
+    feedback.keepPrediction(
+        id,
+        new io.tuneserve.feedback.FeedbackStore.Prediction(
+            model, result.version().version(), image),
+        PREDICTIONS_KEPT);
+    return id;
+  }
+
+  private static Buffer encode(InferenceResult result, int topK, String id) {
     TensorData scores = result.outputs().values().iterator().next();
     int classes = Math.toIntExact(scores.elementCount());
     List<Integer> order = new ArrayList<>(classes);
@@ -145,6 +171,9 @@ final class ImageApi {
           json.writeStartObject();
           json.writeStringField("model_name", result.version().name());
           json.writeStringField("model_version", Long.toString(result.version().version()));
+          if (id != null) {
+            json.writeStringField("id", id);
+          }
           json.writeArrayFieldStart("predictions");
           for (int rank = 0; rank < Math.min(topK, classes); rank++) {
             int index = order.get(rank);

@@ -2,6 +2,7 @@ package io.tuneserve.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.tuneserve.dataset.DatasetImages;
 import io.tuneserve.dataset.DatasetReader;
 import io.tuneserve.dataset.DatasetStore;
@@ -14,12 +15,14 @@ import io.tuneserve.model.TensorData;
 import io.tuneserve.model.TensorSpec;
 import io.tuneserve.repository.ModelNames;
 import io.tuneserve.repository.ModelSettings;
+import io.tuneserve.rollout.Rollouts;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ServedVersion;
 import io.tuneserve.serving.VersionLabels;
 import io.tuneserve.training.Augmentation;
 import io.tuneserve.training.ClassifierLoss;
 import io.tuneserve.training.Hyperparameters;
+import io.tuneserve.training.Job;
 import io.tuneserve.training.JobBoard;
 import io.tuneserve.training.JobData;
 import io.tuneserve.training.JobDocument;
@@ -63,6 +66,7 @@ final class JobsApi {
   private final int maxExamples;
   private final long maxBodyBytes;
   private final DatasetStore datasets;
+  private final Rollouts rollouts;
 
   JobsApi(
       JobManager jobs,
@@ -73,8 +77,10 @@ final class JobsApi {
       int maxExamples,
       long maxBodyBytes,
       DatasetStore datasets,
+      Rollouts rollouts,
       OpenStreams streams) {
     this.datasets = datasets;
+    this.rollouts = rollouts;
     this.progress = new JobProgress(board, streams);
     this.jobs = jobs;
     this.board = board;
@@ -147,6 +153,12 @@ final class JobsApi {
         .onFailure(ctx::fail);
   }
 
+  /** Checks a job request and queues it on this node; blocks, so never on an event loop. */
+  Job submitJob(JsonNode body) {
+    JobSpec spec = spec(body);
+    return jobs.submit(spec, data(body, spec));
+  }
+
   private void submitHere(RoutingContext ctx, byte[] bytes, String contentType) {
     ctx.vertx()
         .executeBlocking(
@@ -159,8 +171,7 @@ final class JobsApi {
               } else {
                 body = JsonBodies.parseObject(bytes, 0, bytes.length);
               }
-              JobSpec spec = spec(body);
-              return jobs.submit(spec, data(body, spec));
+              return submitJob(body);
             })
         .onSuccess(
             job -> {
@@ -205,10 +216,13 @@ final class JobsApi {
         publishAs(body.get("publish_as")));
   }
 
-  /** The label the new version is published under: {@code stable} unless the job names one. */
+  /**
+   * The label the new version is published under: {@code candidate} (judged by the promotion gate)
+   * unless the job names another.
+   */
   private static String publishAs(JsonNode node) {
     if (node == null || node.isNull()) {
-      return VersionLabels.STABLE;
+      return VersionLabels.CANDIDATE;
     }
     if (!node.isTextual()) {
       throw ServingException.invalid(
@@ -381,6 +395,21 @@ final class JobsApi {
               : fromDataset(body, "dataset", base, decoder);
       validation = heldOutSet(body, "validation_dataset", base, decoder, examples);
       test = heldOutSet(body, "test_dataset", base, decoder, examples);
+      String evaluation =
+          rollouts
+              .policy(spec.targetModel())
+              .map(io.tuneserve.rollout.RolloutPolicy::evaluationDataset)
+              .orElse(null);
+      if (test == null && evaluation != null) {
+        // The model's evaluation dataset is the test set of every job that names none.
+        test =
+            heldOutSet(
+                JsonNodeFactory.instance.objectNode().put("test_dataset", evaluation),
+                "test_dataset",
+                base,
+                decoder,
+                examples);
+      }
       TensorData first = examples.images().range(0, 1);
       if (served.settings().inputShapeCheck() != ModelSettings.ShapeCheck.NONE
           && !input.accepts(first.shape())) {
@@ -460,24 +489,49 @@ final class JobsApi {
     }
   }
 
-  /** A stored dataset's version (the newest unless the job names one), read as training goes. */
+  /**
+   * A stored dataset's version (the newest unless the job names one), read as training goes; or,
+   * for a list of names, their newest versions one after the other.
+   */
   private LabelledExamples fromDataset(
       JsonNode body, String field, String base, ImageDecoder decoder) {
-    DatasetVersion version = DatasetsApi.named(datasets, body, field);
+    JsonNode names = body.get(field);
+    List<DatasetVersion> versions = new ArrayList<>();
+    if (names != null && names.isArray()) {
+      if (names.isEmpty()) {
+        throw ServingException.invalid("'" + field + "' must name at least one dataset");
+      }
+      for (JsonNode name : names) {
+        versions.add(
+            DatasetsApi.named(
+                datasets, JsonNodeFactory.instance.objectNode().set(field, name), field));
+      }
+    } else {
+      versions.add(DatasetsApi.named(datasets, body, field));
+    }
     if (decoder == null) {
       throw ServingException.invalid(
           "model "
               + base
               + " declares no image preprocessing in its model.yaml, so it cannot read the"
               + " images of dataset "
-              + version.name());
+              + versions.get(0).name());
     }
+    List<LabelledExamples.Part> parts = new ArrayList<>();
     try {
-      DatasetReader reader = datasets.open(version);
-      return new LabelledExamples(
-          new DatasetImages(reader, decoder), reader.labels(), version.classNames());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      for (DatasetVersion version : versions) {
+        DatasetReader reader = datasets.open(version);
+        parts.add(
+            new LabelledExamples.Part(
+                new DatasetImages(reader, decoder), reader.labels(), version.classNames()));
+      }
+      return LabelledExamples.joined(parts);
+    } catch (IOException | RuntimeException e) {
+      parts.forEach(part -> part.images().close());
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException(io);
+      }
+      throw (RuntimeException) e;
     }
   }
 

@@ -14,6 +14,8 @@ import io.tuneserve.training.JobManager;
  *
  * @param jobs the jobs this node runs
  * @param board the jobs of the whole cluster
+ * @param rollouts the cluster's rollout settings and trials
+ * @param feedback the cluster's continual settings, feedback and recent predictions
  * @param node this node's agreement with the cluster's registry
  * @param publisher the registry's writes (publish, delete, pin)
  * @param prometheus the registry /metrics scrapes
@@ -25,6 +27,8 @@ public record ServerParts(
     JobManager jobs,
     JobBoard board,
     io.tuneserve.dataset.DatasetStore datasets,
+    io.tuneserve.rollout.Rollouts rollouts,
+    io.tuneserve.feedback.FeedbackStore feedback,
     NodeConvergence node,
     VersionPublisher publisher,
     ServingMetrics metrics,

@@ -41,10 +41,10 @@ final class TokenGuard implements Handler<RoutingContext> {
 
   private boolean guarded(io.vertx.core.http.HttpMethod method, String path) {
     if (path.startsWith("/v1/models/")
-        && path.contains("/labels/")
+        && (path.contains("/labels/") || path.endsWith("/rollout") || path.endsWith("/continual"))
         && !path.contains(":")
         && method != io.vertx.core.http.HttpMethod.GET) {
-      return true; // moving a label changes what every client gets
+      return true; // labels and rollout settings change what every client gets
     }
     if (path.startsWith("/v2/health/") || path.equals("/metrics") || path.equals("/v2")) {
       return false;

@@ -1,12 +1,17 @@
 package io.tuneserve.inference;
 
 import io.tuneserve.model.DType;
+import io.tuneserve.model.ErrorKind;
 import io.tuneserve.model.RequestScope;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
 import io.tuneserve.model.TensorSpec;
 import io.tuneserve.repository.ModelSettings;
+import io.tuneserve.rollout.RolloutPolicy;
+import io.tuneserve.rollout.ShadowComparison;
+import io.tuneserve.rollout.Trial;
+import io.tuneserve.rollout.TrialTraffic;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ServedVersion;
 import java.lang.invoke.MethodHandles;
@@ -14,6 +19,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
@@ -29,6 +35,7 @@ public final class InferenceService {
   private final ModelManager manager;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final int maxRequestRows;
+  private volatile TrialTraffic trials;
 
   /**
    * @param maxRequestRows rows one request may hold along a signature's batch dimension
@@ -38,15 +45,148 @@ public final class InferenceService {
     this.maxRequestRows = maxRequestRows;
   }
 
+  /** Takes part in rollout trials from now on: canary shares and shadow copies of requests. */
+  public void useTrials(TrialTraffic source) {
+    this.trials = source;
+  }
+
   /** Runs a request, dropping it unrun if its scope ends (timeout, client gone) while it waits. */
   public CompletableFuture<InferenceResult> infer(
       String model, OptionalLong version, RequestDecoder decoder, RequestScope scope) {
+    TrialTraffic traffic = trials;
+    if (version.isEmpty() && traffic != null) {
+      Optional<Trial> trial = traffic.running(model);
+      if (trial.isPresent()) {
+        return inTrial(traffic, trial.get(), decoder, scope);
+      }
+    }
     ServedVersion served;
     try {
       served = manager.acquire(model, version);
     } catch (ServingException e) {
       return CompletableFuture.failedFuture(e);
     }
+    return run(served, decoder, scope);
+  }
+
+  /**
+   * An unlabelled request while the model's candidate is on trial: answered by the candidate (its
+   * canary share) or by stable, whose answer a shadow candidate then also computes; both measured.
+   */
+  private CompletableFuture<InferenceResult> inTrial(
+      TrialTraffic traffic, Trial trial, RequestDecoder decoder, RequestScope scope) {
+    boolean canary = TrialTraffic.toCanary(trial);
+    ServedVersion served;
+    try {
+      served =
+          canary
+              ? acquireOrNull(trial.model(), trial.candidate())
+              : manager.acquire(trial.model(), OptionalLong.empty());
+      if (served == null) {
+        canary = false;
+        served = manager.acquire(trial.model(), OptionalLong.empty());
+      }
+    } catch (ServingException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (served.version() != (canary ? trial.candidate() : trial.stable())) {
+      return run(served, decoder, scope);
+    }
+    TrialTraffic.Role role = canary ? TrialTraffic.Role.CANARY : TrialTraffic.Role.STABLE;
+    long start = System.nanoTime();
+    CompletableFuture<InferenceResult> answer = run(served, decoder, scope);
+    answer.whenComplete(
+        (result, error) -> {
+          if (error == null || isServerFault(error)) {
+            traffic.record(trial, role, error == null, System.nanoTime() - start);
+          }
+          if (error == null && trial.policy().mode() == RolloutPolicy.Mode.SHADOW) {
+            shadow(traffic, trial, result);
+          }
+        });
+    return answer;
+  }
+
+  /** The candidate computes what stable just answered; its outputs are compared, never returned. */
+  private void shadow(TrialTraffic traffic, Trial trial, InferenceResult stable) {
+    ServedVersion candidate = acquireOrNull(trial.model(), trial.candidate());
+    if (candidate == null) {
+      return;
+    }
+    long start = System.nanoTime();
+    CompletableFuture<Map<String, TensorData>> outputs;
+    try {
+      SignatureSpec signature = candidate.signature(stable.signature().key());
+      checkInputs(signature, stable.request().inputs());
+      outputs =
+          admitShapes(candidate, signature, stable.request().inputs())
+              .thenCompose(
+                  admitted ->
+                      candidate.run(
+                          signature,
+                          stable.request().inputs(),
+                          stable.outputs().keySet(),
+                          RequestScope.unbounded()));
+    } catch (RuntimeException e) {
+      outputs = CompletableFuture.failedFuture(e);
+    }
+    outputs.whenComplete(
+        (values, error) -> {
+          candidate.release();
+          Throwable cause = unwrap(error);
+          if (cause instanceof ServingException serving && serving.kind() == ErrorKind.OVERLOADED) {
+            return; // shed: the shadow never takes capacity stable needs
+          }
+          traffic.record(trial, TrialTraffic.Role.SHADOW, error == null, System.nanoTime() - start);
+          if (error == null) {
+            traffic.compared(
+                trial,
+                ShadowComparison.agrees(
+                    stable.outputs(),
+                    stable.version().settings().labels(),
+                    values,
+                    candidate.settings().labels(),
+                    scoresOutput(stable)));
+          }
+        });
+  }
+
+  private static String scoresOutput(InferenceResult result) {
+    ModelSettings.ImageInput image = result.version().settings().image();
+    if (image == null || !image.signature().equals(result.signature().key())) {
+      return null;
+    }
+    try {
+      return image.scoresOutput(result.signature());
+    } catch (ServingException e) {
+      return null;
+    }
+  }
+
+  private ServedVersion acquireOrNull(String model, long version) {
+    try {
+      return manager.acquire(model, OptionalLong.of(version));
+    } catch (ServingException e) {
+      return null;
+    }
+  }
+
+  /** A failure that counts against the version: not the request's own fault, nor its timeout. */
+  private static boolean isServerFault(Throwable error) {
+    Throwable cause = unwrap(error);
+    return !(cause instanceof ServingException serving)
+        || serving.kind() == ErrorKind.INTERNAL
+        || serving.kind() == ErrorKind.UNAVAILABLE;
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        ? error.getCause()
+        : error;
+  }
+
+  private CompletableFuture<InferenceResult> run(
+      ServedVersion served, RequestDecoder decoder, RequestScope scope) {
     inFlight.incrementAndGet();
     try {
       DecodedRequest request = decoder.decode(served);

@@ -125,6 +125,58 @@ public final class ServingMetrics {
         .record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /** The meters of one version's requests in one role of a rollout trial. */
+  public record RolloutMeters(Counter ok, Counter errors, Timer latency) {}
+
+  /**
+   * The meters of a version's requests in a trial: {@code role} is {@code stable}, {@code canary}
+   * (the candidate answering its share) or {@code shadow} (the candidate on mirrored requests).
+   */
+  public RolloutMeters rollout(String model, long version, String role) {
+    String v = Long.toString(version);
+    java.util.function.Function<String, Counter> outcome =
+        name ->
+            Counter.builder("tuneserve_rollout_requests")
+                .description("Requests of rollout trials by model, version, role and outcome")
+                .tag("model", model)
+                .tag("version", v)
+                .tag("role", role)
+                .tag("outcome", name)
+                .register(registry);
+    return new RolloutMeters(
+        outcome.apply("ok"),
+        outcome.apply("error"),
+        Timer.builder("tuneserve_rollout_latency")
+            .description("Latency of rollout trial requests, from admission to the outputs")
+            .tag("model", model)
+            .tag("version", v)
+            .tag("role", role)
+            .publishPercentiles(0.5, 0.99)
+            .publishPercentileHistogram()
+            .register(registry));
+  }
+
+  /** The meters of a shadow's comparisons with stable: agreeing, disagreeing, and their ratio. */
+  public Counter[] shadowComparisons(String model, long version, Supplier<Number> agreement) {
+    String v = Long.toString(version);
+    Gauge.builder("tuneserve_shadow_agreement", agreement)
+        .description("Share of a shadow's answers that agree with stable's, in its trial")
+        .tag("model", model)
+        .tag("version", v)
+        .register(registry);
+    Counter[] counters = new Counter[2];
+    for (int i = 0; i < 2; i++) {
+      counters[i] =
+          Counter.builder("tuneserve_shadow_comparisons")
+              .description("A shadow's answers compared with stable's, by result")
+              .tag("model", model)
+              .tag("version", v)
+              .tag("result", i == 0 ? "agree" : "disagree")
+              .register(registry);
+    }
+    return counters;
+  }
+
   /** Number of model versions currently available. */
   public void versionsAvailable(Supplier<Number> count) {
     Gauge.builder("tuneserve_model_versions_available", count)

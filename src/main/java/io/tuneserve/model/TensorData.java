@@ -207,7 +207,6 @@ public final class TensorData {
     return new TensorData(dtype, selectedShape, selected, null);
   }
 
-  /** True when this tensor's shape, leading dimension aside, equals {@code other}'s. */
   /** For a tensor {@code [n, classes]} of scores, the index of each row's highest score. */
   public int[] argmaxRows() {
     if (rank() != 2) {
@@ -226,6 +225,7 @@ public final class TensorData {
     return best;
   }
 
+  /** True when this tensor's shape, leading dimension aside, equals {@code other}'s. */
   public boolean sameTrailingShape(TensorData other) {
     return shape.length == other.shape.length
         && Arrays.equals(shape, 1, shape.length, other.shape, 1, other.shape.length);

@@ -23,6 +23,9 @@ import io.tuneserve.registry.RegistrySync;
 import io.tuneserve.registry.SharedDirectoryStore;
 import io.tuneserve.registry.VersionPublisher;
 import io.tuneserve.repository.ModelRepository;
+import io.tuneserve.rollout.RolloutSupervisor;
+import io.tuneserve.rollout.Rollouts;
+import io.tuneserve.rollout.TrialTraffic;
 import io.tuneserve.s3.S3ObjectStore;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.RunnerOptions;
@@ -79,6 +82,7 @@ public final class TuneServer implements AutoCloseable {
   private volatile Vertx vertx;
   private volatile JobManager jobs;
   private volatile NodeConvergence convergence;
+  private volatile RolloutSupervisor rolloutSupervisor;
   private volatile int port = -1;
   private final Draining draining = new Draining();
   private final List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
@@ -202,6 +206,17 @@ public final class TuneServer implements AutoCloseable {
   private Future<Integer> listen(int instances) {
     ModelRegistry modelRegistry = member.registry();
     manager.useLabels(member.labels(manager::labelsChanged));
+    Rollouts rollouts = member.rollouts();
+    TrialTraffic traffic = new TrialTraffic(rollouts, metrics);
+    inference.useTrials(traffic);
+    rolloutSupervisor =
+        new RolloutSupervisor(
+            rollouts,
+            traffic,
+            manager.labels(),
+            modelRegistry.nodeId(),
+            java.time.Clock.systemUTC());
+    rolloutSupervisor.start(500);
     ServerConfig.Registry registrySettings = config.registry();
     CheckpointStore store =
         switch (registrySettings.checkpointStore()) {
@@ -237,6 +252,7 @@ public final class TuneServer implements AutoCloseable {
             () -> inference.inFlight() > 0,
             config.training().inferenceYield(),
             config.training().headOnly(),
+            rollouts,
             java.time.Clock.systemUTC());
     ServerConfig.Http http = config.http();
     HttpSettings settings =
@@ -270,6 +286,8 @@ public final class TuneServer implements AutoCloseable {
             jobs,
             board,
             datasets,
+            rollouts,
+            member.feedback(),
             convergence,
             publisher,
             metrics,
@@ -359,6 +377,9 @@ public final class TuneServer implements AutoCloseable {
     }
     if (jobs != null) {
       jobs.close();
+    }
+    if (rolloutSupervisor != null) {
+      rolloutSupervisor.close();
     }
     if (convergence != null) {
       convergence.close();

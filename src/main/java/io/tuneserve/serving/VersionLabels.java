@@ -13,6 +13,9 @@ public interface VersionLabels {
   /** The label whose version requests get when they name no version. */
   String STABLE = "stable";
 
+  /** The label a job's new version gets unless the job asks for another. */
+  String CANDIDATE = "candidate";
+
   Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
 
   /**

@@ -8,6 +8,9 @@ import io.tuneserve.repository.DirectoryTrees;
 import io.tuneserve.repository.ModelRepository;
 import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.repository.ModelSource;
+import io.tuneserve.rollout.RolloutPolicy;
+import io.tuneserve.rollout.Rollouts;
+import io.tuneserve.rollout.Trial;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ServedVersion;
 import io.tuneserve.serving.VersionLabels;
@@ -17,6 +20,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -60,6 +64,7 @@ public final class JobManager implements AutoCloseable {
   private final BooleanSupplier inferenceBusy;
   private final double inferenceYield;
   private final boolean headOnly;
+  private final Rollouts rollouts;
 
   /**
    * @param concurrentJobs jobs trained at once
@@ -68,6 +73,8 @@ public final class JobManager implements AutoCloseable {
    * @param inferenceYield while they are, each training step is followed by a pause of this many
    *     times its duration, so inference keeps its latency (0: never pause)
    * @param headOnly publish linear classifiers over a frozen base as head-only versions
+   * @param rollouts where a candidate that passes the accuracy check starts its trial, if its
+   *     model's rollout settings ask for one
    */
   public JobManager(
       Trainer trainer,
@@ -80,7 +87,9 @@ public final class JobManager implements AutoCloseable {
       BooleanSupplier inferenceBusy,
       double inferenceYield,
       boolean headOnly,
+      Rollouts rollouts,
       Clock clock) {
+    this.rollouts = rollouts;
     this.trainer = trainer;
     this.models = models;
     this.repository = repository;
@@ -204,13 +213,13 @@ public final class JobManager implements AutoCloseable {
       Optional<ModelSource> existing = repository.scan(target);
       if (existing.isPresent()
           && !existing.get().settings().labels().isEmpty()
-          && !existing.get().settings().labels().equals(classNames)) {
+          && !classNames.containsAll(existing.get().settings().labels())) {
         throw ServingException.invalid(
             "model "
                 + target
                 + " already classifies "
                 + existing.get().settings().labels()
-                + "; publish these classes "
+                + "; a new version may add classes but not drop any, so publish these classes "
                 + classNames
                 + " under another target_model");
       }
@@ -286,15 +295,18 @@ public final class JobManager implements AutoCloseable {
       }
       // A candidate is judged against what clients get now, on the examples it was judged on.
       Promotion promotion =
-          spec.publishAs().equals(VersionLabels.STABLE)
-              ? null
-              : StableComparison.judge(
-                  models,
-                  spec.targetModel(),
-                  result.validationAccuracy(),
-                  request.split().validation());
+          spec.publishAs().equals(VersionLabels.STABLE) ? null : judge(spec, request, result);
       Map<String, Object> origins = new LinkedHashMap<>(examples.images().origin());
       origins.putAll(data.heldOutOrigins());
+      RolloutPolicy policy = rollouts.policy(spec.targetModel()).orElse(RolloutPolicy.DEFAULT);
+      boolean trial =
+          promotion != null
+              && promotion.promoted()
+              && promotion.stableVersion() > 0
+              && policy.mode() != RolloutPolicy.Mode.NONE;
+      if (trial) {
+        promotion = promotion.inTrial(policy);
+      }
       writeLineage(staging, job, baseVersion, result, origins, promotion);
       long version =
           registry.publish(
@@ -303,7 +315,13 @@ public final class JobManager implements AutoCloseable {
               targetSettings(baseSettings, examples),
               spec.publishAs());
       staging = null;
-      if (promotion != null && promotion.promoted()) {
+      if (trial) {
+        models.load(spec.targetModel()).get(5, TimeUnit.MINUTES);
+        rollouts.start(
+            Trial.start(
+                spec.targetModel(), version, promotion.stableVersion(), policy, clock.millis()),
+            "kept as a candidate: superseded by version " + version);
+      } else if (promotion != null && promotion.promoted()) {
         models.labels().set(spec.targetModel(), VersionLabels.STABLE, version);
       }
       models.load(spec.targetModel()).get(5, TimeUnit.MINUTES);
@@ -326,6 +344,23 @@ public final class JobManager implements AutoCloseable {
         deleteTree(staging);
       }
     }
+  }
+
+  /**
+   * The promotion gate's accuracy check: on the validation examples and, where the job has them
+   * (its own or the model's evaluation dataset), the test examples.
+   */
+  private Promotion judge(JobSpec spec, TrainingRequest request, TrainingResult result)
+      throws InterruptedException {
+    List<StableComparison.HeldOut> sets = new ArrayList<>();
+    sets.add(
+        new StableComparison.HeldOut(
+            "validation", result.validationAccuracy(), request.split().validation()));
+    Evaluation test = result.evaluation("test");
+    if (test != null && request.test() != null) {
+      sets.add(new StableComparison.HeldOut("test", test.accuracy(), request.test()));
+    }
+    return StableComparison.judge(models, spec.targetModel(), sets);
   }
 
   private TrainingProgress progressOf(Job job) {

@@ -42,6 +42,35 @@ public record LabelledExamples(ImageRows images, int[] labels, List<String> clas
     return labels.length;
   }
 
+  /**
+   * Rows labelled with class indices into their own class names; one part may name a single class,
+   * or classes the others do not have.
+   */
+  @SuppressWarnings("ArrayRecordComponent") // read once, by joined
+  public record Part(ImageRows images, int[] labels, List<String> classNames) {}
+
+  /**
+   * The parts as one set, one after the other, labelled with every class any part names (sorted by
+   * name, as a job's classes are).
+   */
+  public static LabelledExamples joined(List<Part> parts) {
+    java.util.TreeSet<String> names = new java.util.TreeSet<>();
+    parts.forEach(part -> names.addAll(part.classNames()));
+    List<String> classes = List.copyOf(names);
+    int[] labels = new int[parts.stream().mapToInt(part -> part.labels().length).sum()];
+    int at = 0;
+    for (Part part : parts) {
+      for (int label : part.labels()) {
+        labels[at++] = classes.indexOf(part.classNames().get(label));
+      }
+    }
+    ImageRows rows =
+        parts.size() == 1
+            ? parts.get(0).images()
+            : new JoinedRows(parts.stream().map(Part::images).toList());
+    return new LabelledExamples(rows, labels, classes);
+  }
+
   /** A training set and the examples held out from it to judge each epoch by. */
   public record Split(LabelledExamples train, LabelledExamples validation) {
     /** Whether examples were held out; {@link #validation} is null when none were. */

@@ -7,6 +7,7 @@ import io.tuneserve.model.TensorData;
 import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ServedVersion;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -23,37 +24,53 @@ final class StableComparison {
 
   private StableComparison() {}
 
-  /** Judges a candidate of {@code model} with {@code candidate} accuracy on {@code heldOut}. */
-  static Promotion judge(
-      ModelManager models, String model, double candidate, LabelledExamples heldOut)
+  /** A held-out set and the candidate's accuracy on it; null examples when there were none. */
+  record HeldOut(String set, double candidate, LabelledExamples examples) {}
+
+  /** Judges a candidate of {@code model} on every held-out set. */
+  static Promotion judge(ModelManager models, String model, List<HeldOut> sets)
       throws InterruptedException {
     ServedVersion stable;
     try {
       stable = models.acquire(model, OptionalLong.empty());
     } catch (ServingException e) {
       if (e.kind() == ErrorKind.NOT_FOUND) {
-        return Promotion.decide(0, candidate, Double.NaN, heldOut == null ? 0 : heldOut.count());
+        return Promotion.decide(0, unmeasured(sets));
       }
-      return refused(0, candidate, "the stable version cannot be judged: " + e.getMessage());
+      return Promotion.refused(0, "the stable version cannot be judged: " + e.getMessage());
     }
     try {
-      if (heldOut == null) {
-        return Promotion.decide(stable.version(), candidate, Double.NaN, 0);
+      List<Promotion.Check> checks = new ArrayList<>();
+      for (HeldOut set : sets) {
+        checks.add(
+            set.examples() == null
+                ? new Promotion.Check(set.set(), set.candidate(), Double.NaN, 0)
+                : new Promotion.Check(
+                    set.set(),
+                    set.candidate(),
+                    accuracy(stable, set.examples()),
+                    set.examples().count()));
       }
-      return Promotion.decide(
-          stable.version(), candidate, accuracy(stable, heldOut), heldOut.count());
+      return Promotion.decide(stable.version(), checks);
     } catch (ServingException e) {
-      return refused(
+      return Promotion.refused(
           stable.version(),
-          candidate,
           "stable version " + stable.version() + " cannot be judged: " + e.getMessage());
     } finally {
       stable.release();
     }
   }
 
-  private static Promotion refused(long stableVersion, double candidate, String reason) {
-    return new Promotion(false, reason, stableVersion, candidate, Double.NaN, 0);
+  private static List<Promotion.Check> unmeasured(List<HeldOut> sets) {
+    return sets.stream()
+        .map(
+            set ->
+                new Promotion.Check(
+                    set.set(),
+                    set.candidate(),
+                    Double.NaN,
+                    set.examples() == null ? 0 : set.examples().count()))
+        .toList();
   }
 
   private static double accuracy(ServedVersion stable, LabelledExamples heldOut)

@@ -195,7 +195,7 @@ class VersionLabelsTest {
     ImageJobs jobs = new ImageJobs();
     FashionPngs pngs = new FashionPngs();
     try (TestServer server = new TestServer().withDemoModel().start()) {
-      JsonNode first = train(server, jobs, 0, null);
+      JsonNode first = train(server, jobs, 0, "stable");
       assertThat(first.at("/result/label").asText()).isEqualTo("stable");
       assertThat(first.at("/result/promotion").isMissingNode()).isTrue();
       assertThat(labelsOf(server)).as("no labels: the newest serves").isEqualTo("{}");
@@ -254,7 +254,7 @@ class VersionLabelsTest {
       assertThat(server.post("/v1/models/groups/labels/candidate:predict", predict).statusCode())
           .isEqualTo(200);
 
-      train(server, jobs, 200, null);
+      train(server, jobs, 200, "stable");
       assertThat(labelsOf(server))
           .as("a job published as stable moves the stable label")
           .isEqualTo("{\"candidate\":\"2\",\"stable\":\"3\"}");
@@ -272,10 +272,11 @@ class VersionLabelsTest {
   }
 
   @Test
-  void theFirstCandidateOfANewModelIsPromoted() throws Exception {
+  void byDefaultAJobPublishesACandidateAndTheFirstOfANewModelIsPromoted() throws Exception {
     ImageJobs jobs = new ImageJobs();
     try (TestServer server = new TestServer().withDemoModel().start()) {
-      JsonNode first = train(server, jobs, 0, "candidate");
+      JsonNode first = train(server, jobs, 0, null);
+      assertThat(first.at("/result/label").asText()).isEqualTo("candidate");
       assertThat(first.at("/result/promotion/promoted").asBoolean()).isTrue();
       assertThat(first.at("/result/promotion/reason").asText()).contains("no stable version");
       assertThat(labelsOf(server)).isEqualTo("{\"candidate\":\"1\",\"stable\":\"1\"}");
