@@ -11,6 +11,7 @@ import io.tuneserve.feedback.FeedbackStore;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -35,6 +36,11 @@ final class HazelcastFeedback implements FeedbackStore {
   @Override
   public Optional<ContinualPolicy> policy(String model) {
     return policies.get(model);
+  }
+
+  @Override
+  public Map<String, ContinualPolicy> policies() {
+    return policies.all();
   }
 
   @Override

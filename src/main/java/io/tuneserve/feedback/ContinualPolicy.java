@@ -2,9 +2,9 @@ package io.tuneserve.feedback;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tuneserve.config.JsonSettings;
 import io.tuneserve.model.ServingException;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,20 +19,26 @@ import java.util.Map;
  * @param minNewExamples new feedback examples that start the next job
  * @param minNewPerClass when above 0, a job starts only once every label with new feedback has at
  *     least this many
+ * @param everySeconds when above 0, the schedule: new feedback, however little, starts a job once
+ *     this long has passed since the last continual job started
  * @param maxFeedback the most examples the feedback dataset holds; more are refused
  * @param keepPredictions hold the images of recent {@code :classify-image} requests, so feedback
  *     may name a prediction by its id
- * @param job the job's fields: base_model (the model itself unless named), strategy,
- *     hyperparameters, augmentation
+ * @param job the job's fields: base_model (unless named, the model itself, or the base its stable
+ *     version was trained from when that is a head-only version), strategy, hyperparameters,
+ *     augmentation
  */
 public record ContinualPolicy(
     @JsonProperty("dataset") String dataset,
     @JsonProperty("labels") List<String> labels,
     @JsonProperty("min_new_examples") int minNewExamples,
     @JsonProperty("min_new_per_class") int minNewPerClass,
+    @JsonProperty("every_seconds") double everySeconds,
     @JsonProperty("max_feedback") int maxFeedback,
     @JsonProperty("keep_predictions") boolean keepPredictions,
     @JsonProperty("job") Map<String, Object> job) {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   public ContinualPolicy {
     labels = labels == null ? List.of() : List.copyOf(labels);
@@ -45,6 +51,7 @@ public record ContinualPolicy(
           "labels",
           "min_new_examples",
           "min_new_per_class",
+          "every_seconds",
           "max_feedback",
           "keep_predictions",
           "job");
@@ -57,73 +64,39 @@ public record ContinualPolicy(
   /** The settings a request body gives; 400 naming a bad one. */
   @SuppressWarnings("unchecked")
   public static ContinualPolicy parse(JsonNode body) {
-    if (body == null || !body.isObject()) {
-      throw ServingException.invalid(
-          "continual settings must be a JSON object with any of " + FIELDS);
-    }
-    for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!FIELDS.contains(name)) {
-        throw ServingException.invalid(
-            "unknown continual setting '" + name + "'; the settings are " + FIELDS);
-      }
-    }
-    JsonNode dataset = body.get("dataset");
-    if (dataset != null && !dataset.isNull() && !dataset.isTextual()) {
-      throw ServingException.invalid("continual 'dataset' must name a dataset");
-    }
-    List<String> labels = new ArrayList<>();
-    JsonNode names = body.get("labels");
-    if (names != null && !names.isNull()) {
-      if (!names.isArray()) {
-        throw ServingException.invalid("continual 'labels' must be a list of label names");
-      }
-      for (JsonNode name : names) {
-        if (!name.isTextual() || name.textValue().isBlank()) {
-          throw ServingException.invalid("continual 'labels' must be a list of label names");
-        }
-        labels.add(name.textValue());
-      }
-    }
-    JsonNode job = body.get("job");
-    if (job != null && !job.isNull() && !job.isObject()) {
-      throw ServingException.invalid(
-          "continual 'job' must be an object of job fields (strategy, hyperparameters, ...)");
-    }
+    JsonSettings settings = JsonSettings.of(body, "continual", FIELDS);
+    JsonNode job =
+        settings.object("job", "job fields (base_model, strategy, hyperparameters, ...)");
     if (job != null && (job.has("dataset") || job.has("target_model"))) {
       throw ServingException.invalid(
           "continual 'job' sets the base_model and training options; its data and target are the model's");
     }
-    JsonNode keep = body.get("keep_predictions");
-    if (keep != null && !keep.isBoolean()) {
-      throw ServingException.invalid("continual 'keep_predictions' must be true or false");
-    }
     return new ContinualPolicy(
-        dataset == null || dataset.isNull() ? null : dataset.textValue(),
-        labels,
-        count(body, "min_new_examples", 50, 1),
-        count(body, "min_new_per_class", 0, 0),
-        count(body, "max_feedback", 10_000, 1),
-        keep == null || keep.booleanValue(),
-        job == null || job.isNull()
-            ? Map.of()
-            : new com.fasterxml.jackson.databind.ObjectMapper().convertValue(job, Map.class));
+        settings.name("dataset", "a dataset"),
+        settings.names("labels", "label names"),
+        settings.count("min_new_examples", 50, 1),
+        settings.count("min_new_per_class", 0, 0),
+        settings.number("every_seconds", 0, 0, 366 * 24 * 3600.0),
+        settings.count("max_feedback", 10_000, 1),
+        settings.flag("keep_predictions", true),
+        job == null ? Map.of() : JSON.convertValue(job, Map.class));
   }
 
-  private static int count(JsonNode body, String field, int fallback, int min) {
-    JsonNode node = body.get(field);
-    if (node == null || node.isNull()) {
-      return fallback;
+  /**
+   * Whether the feedback that arrived since the last job is enough for the next at {@code
+   * nowMillis}: the counts are reached, or new feedback has waited {@code every_seconds} since the
+   * last continual job started (since the first of it, before any job).
+   */
+  public boolean ready(FeedbackState state, long nowMillis) {
+    if (state.newExamples() == 0) {
+      return false;
     }
-    if (!node.isIntegralNumber() || node.asLong() < min || node.asLong() > 10_000_000) {
-      throw ServingException.invalid(
-          "continual '" + field + "' must be an integer of at least " + min + ", got " + node);
+    if (everySeconds > 0) {
+      long since = state.lastJobAtMillis() > 0 ? state.lastJobAtMillis() : state.firstNewAtMillis();
+      if (nowMillis - since >= Math.round(everySeconds * 1000)) {
+        return true;
+      }
     }
-    return node.intValue();
-  }
-
-  /** Whether the feedback that arrived since the last job is enough for the next. */
-  public boolean ready(FeedbackState state) {
     if (state.newExamples() < minNewExamples) {
       return false;
     }
@@ -137,6 +110,7 @@ public record ContinualPolicy(
     map.put("labels", labels);
     map.put("min_new_examples", minNewExamples);
     map.put("min_new_per_class", minNewPerClass);
+    map.put("every_seconds", everySeconds);
     map.put("max_feedback", maxFeedback);
     map.put("keep_predictions", keepPredictions);
     map.put("job", job);

@@ -1,6 +1,7 @@
 package io.tuneserve.feedback;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
@@ -8,6 +9,9 @@ import java.util.function.UnaryOperator;
 public interface FeedbackStore {
   /** A model's continual settings, if it has any: read from this node. */
   Optional<ContinualPolicy> policy(String model);
+
+  /** Every model's continual settings, read from this node. */
+  Map<String, ContinualPolicy> policies();
 
   void setPolicy(String model, ContinualPolicy policy);
 

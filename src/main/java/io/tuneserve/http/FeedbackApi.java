@@ -131,7 +131,7 @@ final class FeedbackApi {
       store.removeImage(model, sha256);
       throw e;
     }
-    FeedbackState state = store.update(model, before -> before.added(label));
+    FeedbackState state = trainer.recordExample(model, label);
     reply.put("added", true);
     reply.put("dataset_version", version.version());
     reply.put("examples", state.examples());

@@ -22,27 +22,6 @@ public final class HttpVerticle extends VerticleBase {
   private final ModelManager manager;
   private final ServingMetrics metrics;
 
-  /** Whether a job of the cluster is queued or running. */
-  private boolean jobActive(String id) {
-    return parts
-        .board()
-        .document(id)
-        .map(
-            document -> {
-              try {
-                String state =
-                    new com.fasterxml.jackson.databind.ObjectMapper()
-                        .readTree(document)
-                        .path("state")
-                        .asText();
-                return !io.tuneserve.training.JobState.valueOf(state).isFinal();
-              } catch (java.io.IOException | IllegalArgumentException e) {
-                return false;
-              }
-            })
-        .orElse(false);
-  }
-
   private final ServerParts parts;
   private HttpServer server;
   private final OpenStreams streams = new OpenStreams();
@@ -69,12 +48,8 @@ public final class HttpVerticle extends VerticleBase {
             node ->
                 java.util.Optional.ofNullable(parts.publisher().registry().nodes().get(node))
                     .map(io.tuneserve.registry.NodeRecord::http),
-            manager,
-            settings.maxImagePixels(),
-            settings.maxTrainingExamples(),
+            parts.jobRequests(),
             settings.maxBodyBytes(),
-            parts.datasets(),
-            parts.rollouts(),
             streams);
     jobsApi.mountWebSocket(router);
     new DatasetsApi(parts.datasets(), settings.maxUploadBytes(), settings.maxBodyBytes())
@@ -86,8 +61,7 @@ public final class HttpVerticle extends VerticleBase {
             parts.feedback(),
             parts.datasets(),
             manager,
-            new io.tuneserve.feedback.ContinualTrainer(
-                parts.feedback(), body -> jobsApi.submitJob(body).id(), this::jobActive),
+            parts.continual(),
             settings.maxImagePixels())
         .mount(router);
     // Vert.x Web tries routes in order and matches each regex path before its method, so the

@@ -16,6 +16,8 @@ import io.tuneserve.training.JobManager;
  * @param board the jobs of the whole cluster
  * @param rollouts the cluster's rollout settings and trials
  * @param feedback the cluster's continual settings, feedback and recent predictions
+ * @param jobRequests reads and queues job requests on this node
+ * @param continual starts models' continual jobs
  * @param node this node's agreement with the cluster's registry
  * @param publisher the registry's writes (publish, delete, pin)
  * @param prometheus the registry /metrics scrapes
@@ -29,6 +31,8 @@ public record ServerParts(
     io.tuneserve.dataset.DatasetStore datasets,
     io.tuneserve.rollout.Rollouts rollouts,
     io.tuneserve.feedback.FeedbackStore feedback,
+    JobRequests jobRequests,
+    io.tuneserve.feedback.ContinualTrainer continual,
     NodeConvergence node,
     VersionPublisher publisher,
     ServingMetrics metrics,

@@ -2,8 +2,8 @@ package io.tuneserve.rollout;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tuneserve.model.ServingException;
-import java.util.Iterator;
+import io.tuneserve.config.JsonSettings;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -65,63 +65,20 @@ public record RolloutPolicy(
 
   /** The settings a request body gives, the others as {@link #DEFAULT}; 400 naming a bad one. */
   public static RolloutPolicy parse(JsonNode body) {
-    if (body == null || !body.isObject()) {
-      throw ServingException.invalid(
-          "rollout settings must be a JSON object with any of " + FIELDS);
-    }
-    for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!FIELDS.contains(name)) {
-        throw ServingException.invalid(
-            "unknown rollout setting '" + name + "'; the settings are " + FIELDS);
-      }
-    }
+    JsonSettings settings = JsonSettings.of(body, "rollout", FIELDS);
     RolloutPolicy d = DEFAULT;
+    String mode =
+        settings.choice(
+            "mode", d.mode.apiName(), Arrays.stream(Mode.values()).map(Mode::apiName).toList());
     return new RolloutPolicy(
-        mode(body.get("mode")),
-        number(body, "canary_percent", d.canaryPercent, 0, 100),
-        number(body, "trial_seconds", d.trialSeconds, 0.1, 7 * 24 * 3600),
-        (int) number(body, "min_trial_requests", d.minTrialRequests, 0, 1e9),
-        number(body, "p99_tolerance", d.p99Tolerance, 0, 100),
-        number(body, "error_rate_tolerance", d.errorRateTolerance, 0, 1),
-        number(body, "min_agreement", d.minAgreement, 0, 1),
-        dataset(body.get("evaluation_dataset")));
-  }
-
-  private static Mode mode(JsonNode node) {
-    if (node == null || node.isNull()) {
-      return DEFAULT.mode;
-    }
-    for (Mode mode : Mode.values()) {
-      if (mode.apiName().equals(node.asText()) && node.isTextual()) {
-        return mode;
-      }
-    }
-    throw ServingException.invalid(
-        "rollout 'mode' must be \"none\", \"canary\" or \"shadow\", got " + node);
-  }
-
-  private static double number(
-      JsonNode body, String field, double fallback, double min, double max) {
-    JsonNode node = body.get(field);
-    if (node == null || node.isNull()) {
-      return fallback;
-    }
-    if (!node.isNumber() || node.asDouble() < min || node.asDouble() > max) {
-      throw ServingException.invalid(
-          "rollout '" + field + "' must be a number from " + min + " to " + max + ", got " + node);
-    }
-    return node.asDouble();
-  }
-
-  private static String dataset(JsonNode node) {
-    if (node == null || node.isNull()) {
-      return null;
-    }
-    if (!node.isTextual() || node.textValue().isEmpty()) {
-      throw ServingException.invalid("rollout 'evaluation_dataset' must name a dataset");
-    }
-    return node.textValue();
+        Mode.valueOf(mode.toUpperCase(Locale.ROOT)),
+        settings.number("canary_percent", d.canaryPercent, 0, 100),
+        settings.number("trial_seconds", d.trialSeconds, 0.1, 7 * 24 * 3600),
+        settings.count("min_trial_requests", d.minTrialRequests, 0),
+        settings.number("p99_tolerance", d.p99Tolerance, 0, 100),
+        settings.number("error_rate_tolerance", d.errorRateTolerance, 0, 1),
+        settings.number("min_agreement", d.minAgreement, 0, 1),
+        settings.name("evaluation_dataset", "a dataset"));
   }
 
   /** The settings as the API shows them. */

@@ -8,9 +8,11 @@ import io.tuneserve.batching.Clock;
 import io.tuneserve.cluster.ClusterMember;
 import io.tuneserve.config.ServerConfig;
 import io.tuneserve.dataset.DatasetStore;
+import io.tuneserve.feedback.ContinualTrainer;
 import io.tuneserve.http.Draining;
 import io.tuneserve.http.HttpSettings;
 import io.tuneserve.http.HttpVerticle;
+import io.tuneserve.http.JobRequests;
 import io.tuneserve.http.ServerParts;
 import io.tuneserve.inference.InferenceService;
 import io.tuneserve.metrics.ServingMetrics;
@@ -83,6 +85,7 @@ public final class TuneServer implements AutoCloseable {
   private volatile JobManager jobs;
   private volatile NodeConvergence convergence;
   private volatile RolloutSupervisor rolloutSupervisor;
+  private volatile ContinualTrainer continual;
   private volatile int port = -1;
   private final Draining draining = new Draining();
   private final List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
@@ -279,6 +282,22 @@ public final class TuneServer implements AutoCloseable {
             member.datasetLocks(),
             http.maxImagePixels(),
             java.time.Clock.systemUTC());
+    JobRequests jobRequests =
+        new JobRequests(
+            jobs,
+            manager,
+            http.maxImagePixels(),
+            config.training().maxExamples(),
+            datasets,
+            rollouts);
+    continual =
+        new ContinualTrainer(
+            member.feedback(),
+            body -> jobRequests.submit(body).id(),
+            board::active,
+            jobRequests::baseFor,
+            java.time.Clock.systemUTC());
+    continual.start(1000);
     ServerParts parts =
         new ServerParts(
             inference,
@@ -288,6 +307,8 @@ public final class TuneServer implements AutoCloseable {
             datasets,
             rollouts,
             member.feedback(),
+            jobRequests,
+            continual,
             convergence,
             publisher,
             metrics,
@@ -361,6 +382,9 @@ public final class TuneServer implements AutoCloseable {
   @Override
   public void close() {
     draining.start();
+    if (continual != null) {
+      continual.close();
+    }
     ServerConfig.Http http = config.http();
     try {
       Thread.sleep(Math.round(http.drainDelaySeconds() * 1000));

@@ -18,6 +18,11 @@ public interface JobBoard {
 
   Optional<String> document(String id);
 
+  /** Whether the job of an id is queued or running somewhere in the cluster. */
+  default boolean active(String id) {
+    return document(id).map(document -> !JobDocument.state(document).isFinal()).orElse(false);
+  }
+
   /** Every job's document, newest first. */
   List<String> documents();
 

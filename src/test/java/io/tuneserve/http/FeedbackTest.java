@@ -161,6 +161,34 @@ class FeedbackTest {
           JSON.readTree(server.get("/v2/models/groups/versions/2").body())
               .at("/parameters/lineage");
       assertThat(lineage.toString()).contains("groups-data").contains("groups.feedback");
+
+      // On a schedule, one new correction is enough once the period has passed.
+      HttpResponse<String> scheduled =
+          put(
+              server,
+              "/v1/models/groups/continual",
+              "{\"dataset\": \"groups-data\", \"min_new_examples\": 1000, \"every_seconds\": 1,"
+                  + " \"job\": {\"base_model\": \"fashion-convnet\", \"strategy\":"
+                  + " \"feature_extractor\", \"augmentation\": \"none\", \"hyperparameters\":"
+                  + " {\"epochs\": 1}}}",
+              "application/json");
+      assertThat(scheduled.statusCode()).as(scheduled.body()).isEqualTo(200);
+      HttpResponse<String> one =
+          server.post(path, feedback(GROUPS[pngs.label(400)], pngs.png(400)));
+      assertThat(JSON.readTree(one.body()).has("job")).as(one.body()).isFalse();
+      String previous = jobs.iterator().next();
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      String next = previous;
+      while (next.equals(previous) && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+        next =
+            JSON.readTree(server.get("/v1/models/groups/continual").body())
+                .path("last_job")
+                .asText();
+      }
+      assertThat(next).as("the schedule started a job").isNotEqualTo(previous);
+      JsonNode onSchedule = server.client().awaitJob(next);
+      assertThat(onSchedule.get("state").asText()).as(onSchedule.toString()).isEqualTo("SUCCEEDED");
     }
   }
 
