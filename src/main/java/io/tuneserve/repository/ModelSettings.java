@@ -63,6 +63,11 @@ public record ModelSettings(
         versionPolicy, batching, labels, given.completedBy(signatures), features, inputShapeCheck);
   }
 
+  /** These settings with other class names, for a version trained on other classes. */
+  public ModelSettings withLabels(List<String> classNames) {
+    return new ModelSettings(versionPolicy, batching, classNames, image, features, inputShapeCheck);
+  }
+
   public VersionPolicy policy() {
     return versionPolicy == null ? new VersionPolicy.Latest(1) : versionPolicy.toPolicy();
   }

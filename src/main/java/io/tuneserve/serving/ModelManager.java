@@ -253,7 +253,7 @@ public final class ModelManager implements AutoCloseable {
   }
 
   private void loadVersion(ManagedModel model, long version) {
-    ModelSettings settings = model.source.settings();
+    ModelSettings settings = model.source.settings(version);
     ServedVersion served =
         new ServedVersion(
             model.name, version, settings, model.source.lineage(version).orElse(null));

@@ -33,12 +33,7 @@ class FeedbackTest {
   private static String jsonLines(FashionPngs pngs, int from, int count) {
     StringBuilder lines = new StringBuilder();
     for (int i = from; i < from + count; i++) {
-      lines
-          .append("{\"label\": \"")
-          .append(GROUPS[pngs.label(i)])
-          .append("\", \"b64\": \"")
-          .append(Base64.getEncoder().encodeToString(pngs.png(i)))
-          .append("\"}\n");
+      lines.append(pngs.jsonLine(i, GROUPS[pngs.label(i)]));
     }
     return lines.toString();
   }

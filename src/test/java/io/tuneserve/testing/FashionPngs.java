@@ -25,6 +25,15 @@ public final class FashionPngs {
     return images.labels()[index];
   }
 
+  /** A JSON line of a dataset upload: image {@code index} as a PNG, labelled {@code label}. */
+  public String jsonLine(int index, String label) {
+    return "{\"label\": \""
+        + label
+        + "\", \"b64\": \""
+        + java.util.Base64.getEncoder().encodeToString(png(index))
+        + "\"}\n";
+  }
+
   /** Image {@code index} as a 28x28 greyscale PNG. */
   public byte[] png(int index) {
     BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);

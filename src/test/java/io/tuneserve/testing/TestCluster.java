@@ -51,9 +51,9 @@ public final class TestCluster {
         node.put("models.poll_interval_seconds", 0);
         node.put("http.event_loops", 1);
         node.put("batching.threads", 1);
-        node.putAll(settings);
         node.put(
             "datasets.directory", java.nio.file.Files.createTempDirectory("tuneserve-datasets"));
+        node.putAll(settings);
         nodes.add(NodeProcess.start(models, node));
       }
       for (NodeProcess node : nodes) {
