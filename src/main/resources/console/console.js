@@ -79,10 +79,16 @@ function renderModels(registry) {
       for (const [label, labelled] of Object.entries(model.labels || {})) {
         if (labelled === version.version) line.append(element('span', { class: 'pill label' }, label));
       }
+      // The gate's decision, then the latest canary or shadow trial's, each with its reason.
       const promotion = lineage && lineage.promotion;
+      const trial = (version.trials || [])[0];
       if (promotion) {
         line.append(element('span', { class: 'pill promotion', title: promotion.reason },
-          promotion.promoted ? 'promoted' : 'kept as candidate'));
+          promotion.promoted ? 'promoted' : trial ? 'passed the gate' : 'kept as candidate'));
+      }
+      if (trial) {
+        line.append(element('span', { class: 'pill trial ' + trial.state, title: trial.reason },
+          trial.mode + ' trial: ' + (trial.state === 'kept' ? 'kept as candidate' : trial.state)));
       }
       box.append(line);
       for (const evaluation of (lineage && lineage.evaluations) || []) {

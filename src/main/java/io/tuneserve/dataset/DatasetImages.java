@@ -84,6 +84,11 @@ public final class DatasetImages implements ImageRows {
   }
 
   @Override
+  public long contentKey(int row) {
+    return reader.contentKey(row);
+  }
+
+  @Override
   public void digest(MessageDigest digest) {
     digest.update(reader.version().sha256().getBytes(StandardCharsets.US_ASCII));
   }

@@ -75,6 +75,14 @@ public final class DatasetReader implements AutoCloseable {
     return labels.clone();
   }
 
+  /**
+   * What identifies example {@code index}'s stored bytes without reading them: their CRC-32 and
+   * size, as the dataset's zip segment records them.
+   */
+  public long contentKey(int index) {
+    return entries[index].getCrc() << 32 | (entries[index].getSize() & 0xffffffffL);
+  }
+
   /** The encoded image of example {@code index}. */
   public byte[] image(int index) {
     try (InputStream in = fileOf[index].getInputStream(entries[index])) {

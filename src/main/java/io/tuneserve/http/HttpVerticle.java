@@ -75,7 +75,7 @@ public final class HttpVerticle extends VerticleBase {
     new EvaluationApi(manager).mount(router);
     new EvaluateApi(inference, manager, parts.datasets(), settings.maxImagePixels()).mount(router);
     new ManagementApi(manager, parts.node()::refresh).mount(router);
-    new RegistryApi(parts.publisher()).mount(router);
+    new RegistryApi(parts.publisher(), parts.rollouts()).mount(router);
     router.get("/").handler(ctx -> ctx.redirect("/console/"));
     router.get("/console/*").handler(StaticHandler.create("console").setCachingEnabled(false));
     jobsApi.mount(router);

@@ -9,6 +9,8 @@ import io.tuneserve.registry.ModelRegistry;
 import io.tuneserve.registry.NodeVersionState;
 import io.tuneserve.registry.VersionPublisher;
 import io.tuneserve.registry.VersionRecord;
+import io.tuneserve.rollout.Rollouts;
+import io.tuneserve.rollout.Trial;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
@@ -18,7 +20,8 @@ import java.util.concurrent.Callable;
 
 /**
  * The cluster's registry, the same from every node: nodes, models, versions with their checkpoint,
- * lineage and state on each node; pin, unpin and delete versions.
+ * lineage (the promotion gate's decision among it), rollout trials (newest first) and state on each
+ * node; pin, unpin and delete versions.
  */
 final class RegistryApi {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -26,10 +29,12 @@ final class RegistryApi {
       "/v2/registry/models/(?<model>[^/:]+)/versions/(?<version>[^/:]+)";
   private final VersionPublisher publisher;
   private final ModelRegistry registry;
+  private final Rollouts rollouts;
 
-  RegistryApi(VersionPublisher publisher) {
+  RegistryApi(VersionPublisher publisher, Rollouts rollouts) {
     this.publisher = publisher;
     this.registry = publisher.registry();
+    this.rollouts = rollouts;
   }
 
   void mount(Router router) {
@@ -99,10 +104,17 @@ final class RegistryApi {
           .of(model.getKey())
           .forEach((label, version) -> labelView.put(label, Long.toString(version)));
       ArrayNode versionViews = entry.putArray("versions");
+      List<Trial> trials = rollouts.trials(model.getKey());
       for (VersionRecord version : versions) {
         if (version.model().equals(model.getKey())) {
           ObjectNode versionView = versionViews.addObject();
           versionView.setAll(versionView(version, states));
+          ArrayNode trialViews = versionView.putArray("trials");
+          for (Trial trial : trials) {
+            if (trial.candidate() == version.version()) {
+              trialViews.add(JSON.valueToTree(trial.toMap()));
+            }
+          }
           String signature = signatures.get(version.key());
           if (signature != null) {
             versionView.set("signatures", JSON.readTree(signature));

@@ -65,6 +65,12 @@ public final class AugmentedCopies implements ImageRows {
     return augmentation.apply(originals.rows(sources), randoms);
   }
 
+  /** A copy's key is its original's: the copies of an example are one example. */
+  @Override
+  public long contentKey(int row) {
+    return originals.contentKey(row % originals.count());
+  }
+
   @Override
   public void digest(MessageDigest digest) {
     originals.digest(digest);

@@ -16,7 +16,8 @@ import io.tuneserve.model.ServingException;
  * @param l2 weight of the L2 penalty on the classifier's weights
  * @param validationFraction share of the examples held out to measure accuracy
  * @param patience epochs without a better validation accuracy before training stops early
- * @param seed makes the split and the initialisation repeatable
+ * @param seed makes the initialisation (and the strategy probes' splits) repeatable; the validation
+ *     split is chosen by content
  * @param classifier the loss of the new classifier
  */
 public record Hyperparameters(
@@ -57,7 +58,7 @@ public record Hyperparameters(
     require(patience >= 1, "patience must be at least 1, got " + patience);
   }
 
-  /** These settings with another seed (another split and initialisation). */
+  /** These settings with another seed (another initialisation, and probe split). */
   public Hyperparameters withSeed(long other) {
     return new Hyperparameters(
         epochs,

@@ -21,6 +21,18 @@ public interface ImageRows extends AutoCloseable {
   /** Feeds what identifies the content to {@code digest}, for a job's data fingerprint. */
   void digest(MessageDigest digest);
 
+  /**
+   * A number that identifies row {@code row}'s content: equal for equal content, wherever the row
+   * sits in whichever set, so a split by content holds the same examples out in every job. Hashes
+   * the decoded row unless the rows know a hash of what they store.
+   */
+  default long contentKey(int row) {
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    byte[] raw = rows(new int[] {row}).raw();
+    crc.update(raw);
+    return crc.getValue() << 32 | (raw.length & 0xffffffffL);
+  }
+
   /** Where the rows come from, for a version's lineage; empty for rows sent with the job. */
   default java.util.Map<String, Object> origin() {
     return java.util.Map.of();
@@ -64,6 +76,11 @@ public interface ImageRows extends AutoCloseable {
       @Override
       public java.util.Map<String, Object> origin() {
         return all.origin();
+      }
+
+      @Override
+      public long contentKey(int row) {
+        return all.contentKey(chosen[row]);
       }
 
       @Override

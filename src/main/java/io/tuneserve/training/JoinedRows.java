@@ -55,6 +55,12 @@ final class JoinedRows implements ImageRows {
     return TensorData.concat(pieces);
   }
 
+  @Override
+  public long contentKey(int row) {
+    int part = partOf(row);
+    return parts.get(part).contentKey(row - starts[part]);
+  }
+
   private int partOf(int row) {
     int found = Arrays.binarySearch(starts, row);
     if (found >= 0) {

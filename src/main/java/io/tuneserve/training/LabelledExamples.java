@@ -2,6 +2,7 @@ package io.tuneserve.training;
 
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.TensorData;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -95,6 +96,50 @@ public record LabelledExamples(ImageRows images, int[] labels, List<String> clas
     return new Split(
         subset(Arrays.copyOfRange(order, held, order.length)),
         subset(Arrays.copyOfRange(order, 0, held)));
+  }
+
+  /**
+   * Holds out the examples whose content falls in the first {@code fraction} of a fixed hash of
+   * their content ({@link ImageRows#contentKey}): an example is held out in every job that has it,
+   * whatever else the job has, so a version trained on a set never trained on what a later job over
+   * a superset holds out, and duplicates never straddle the split. Where that holds out none or all
+   * (a handful of examples), the {@code floor(count * fraction)} lowest by the same hash are held
+   * out instead.
+   */
+  private static final int MIN_HELD_BY_HASH = 20;
+
+  public Split heldOutByContent(double fraction) {
+    int n = labels.length;
+    double[] position = new double[n];
+    List<Integer> held = new ArrayList<>();
+    List<Integer> kept = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      position[i] = unitInterval(images.contentKey(i));
+      (position[i] < fraction ? held : kept).add(i);
+    }
+    if (n * fraction < MIN_HELD_BY_HASH || held.isEmpty() || kept.isEmpty()) {
+      Integer[] order = new Integer[n];
+      Arrays.setAll(order, i -> i);
+      Arrays.sort(order, (a, b) -> Double.compare(position[a], position[b]));
+      int count = (int) Math.floor(n * fraction);
+      if (count == 0 || count >= n) {
+        return new Split(this, null);
+      }
+      held = Arrays.asList(order).subList(0, count);
+      kept = Arrays.asList(order).subList(count, n);
+    }
+    return new Split(
+        subset(kept.stream().mapToInt(Integer::intValue).toArray()),
+        subset(held.stream().mapToInt(Integer::intValue).toArray()));
+  }
+
+  /** A key mixed (SplitMix64's finalizer) into a uniform number in [0, 1). */
+  private static double unitInterval(long key) {
+    long z = key + 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    z = z ^ (z >>> 31);
+    return (z >>> 11) * 0x1.0p-53;
   }
 
   /** These examples at the given indices, in that order, read from the same images. */

@@ -103,12 +103,13 @@ public record TrainingRequest(
 
   /**
    * The examples to train on and those to judge each epoch by: the validation set when there is
-   * one, else {@code validation_fraction} of the examples held out.
+   * one, else {@code validation_fraction} of the examples held out by their content, the same in
+   * every job that has them.
    */
   public LabelledExamples.Split split() {
     return validation != null
         ? new LabelledExamples.Split(examples, validation)
-        : examples.split(hyperparameters.validationFraction(), hyperparameters.seed());
+        : examples.heldOutByContent(hyperparameters.validationFraction());
   }
 
   /** The base signature that gives the CNN codes. */

@@ -29,6 +29,11 @@ final class ThreeNodes implements AutoCloseable {
 
   /** Starts the nodes on {@code cores}, logging to {@code <logs>/<name>-node<i>.log}, and waits until all are ready. */
   static ThreeNodes start(String name, String cores, Path logs, Seed seed) throws Exception {
+    return start(name, cores, logs, seed, Map.of());
+  }
+
+  /** As {@link #start(String, String, Path, Seed)}, each node with {@code settings} besides (environment variables). */
+  static ThreeNodes start(String name, String cores, Path logs, Seed seed, Map<String, String> settings) throws Exception {
     ThreeNodes cluster = new ThreeNodes();
     try {
       List<Integer> members = List.of(freePort(), freePort(), freePort());
@@ -47,6 +52,7 @@ final class ThreeNodes implements AutoCloseable {
         env.put("TUNESERVE_MODELS__POLL_INTERVAL_SECONDS", "0");
         env.put("TUNESERVE_HTTP__EVENT_LOOPS", "1");
         env.put("TUNESERVE_BATCHING__THREADS", "1");
+        env.putAll(settings);
         cluster.nodes.add(
             ServerProcess.start(
                 "node" + i,
