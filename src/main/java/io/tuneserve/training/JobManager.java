@@ -305,7 +305,7 @@ public final class JobManager implements AutoCloseable {
               && promotion.stableVersion() > 0
               && policy.mode() != RolloutPolicy.Mode.NONE;
       if (trial) {
-        promotion = promotion.inTrial(policy);
+        promotion = promotion.inTrial(spec.targetModel(), policy);
       }
       writeLineage(staging, job, baseVersion, result, origins, promotion);
       long version =

@@ -77,19 +77,24 @@ public record Promotion(
           checks,
           null);
     }
-    List<String> figures = new ArrayList<>();
-    boolean passed = true;
-    for (Check check : measured) {
-      figures.add(check.figures(stableVersion));
-      passed &= check.passed();
-    }
-    String all = String.join("; ", figures);
+    boolean passed = measured.stream().allMatch(Check::passed);
     return new Promotion(
         passed,
-        (passed ? "promoted: " : "kept as a candidate: ") + all,
+        (passed ? "promoted: " : "kept as a candidate: ") + figures(stableVersion, measured),
         stableVersion,
         checks,
         null);
+  }
+
+  /** The figures of the measured checks, one after the other. */
+  private static String figures(long stableVersion, List<Check> checks) {
+    List<String> figures = new ArrayList<>();
+    for (Check check : checks) {
+      if (check.measured()) {
+        figures.add(check.figures(stableVersion));
+      }
+    }
+    return String.join("; ", figures);
   }
 
   /** Refused before anything was compared. */
@@ -97,17 +102,19 @@ public record Promotion(
     return new Promotion(false, reason, stableVersion, List.of(), null);
   }
 
-  /** This passed accuracy check, the candidate now on a trial instead of promoted. */
-  public Promotion inTrial(RolloutPolicy started) {
+  /** This passed accuracy check, the candidate of {@code model} now on a trial instead. */
+  public Promotion inTrial(String model, RolloutPolicy started) {
     return new Promotion(
         false,
         "passed the accuracy check ("
-            + reason.replaceFirst("^promoted: ", "")
+            + figures(stableVersion, checks)
             + "); now in a "
             + started.mode().apiName()
             + " trial of "
             + started.trialSeconds()
-            + " s that decides (GET /v1/models/{model}/rollout)",
+            + " s that decides (GET /v1/models/"
+            + model
+            + "/rollout)",
         stableVersion,
         checks,
         started);

@@ -117,6 +117,18 @@ class RolloutClusterTest {
           .isEqualTo("{\"candidate\":\"3\",\"stable\":\"1\"}");
       assertThat(nodes.get(2).client().get("/metrics").body())
           .contains("tuneserve_shadow_comparisons_total{model=\"groups\",result=\"disagree\"");
+      Map<String, String> decided = new TreeMap<>();
+      for (JsonNode version :
+          nodes.get(1).client().getJson("/v2/registry/models/groups").get("versions")) {
+        for (JsonNode decision : version.get("trials")) {
+          decided.put(
+              version.get("version").asText(),
+              decision.get("mode").asText() + " " + decision.get("state").asText());
+        }
+      }
+      assertThat(decided)
+          .as("the registry shows each version's trial")
+          .isEqualTo(Map.of("2", "canary promoted", "3", "shadow kept"));
     } finally {
       for (NodeProcess node : nodes) {
         node.close();
