@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
@@ -71,6 +72,7 @@ class KubernetesManifestsTest {
           case "StatefulSet" -> StatefulSet.class;
           case "PodDisruptionBudget" -> PodDisruptionBudget.class;
           case "NetworkPolicy" -> NetworkPolicy.class;
+          case "PersistentVolumeClaim" -> PersistentVolumeClaim.class;
           default -> throw new AssertionError("unexpected kind " + document.get("kind"));
         };
     HasMetadata object = YAML.treeToValue(document, type);
@@ -119,7 +121,7 @@ class KubernetesManifestsTest {
                   .filter(f -> f.endsWith(".yaml") && !f.equals("kustomization.yaml")))
           .containsExactlyInAnyOrderElementsOf(resources(K8S.resolve("kustomization.yaml")));
     }
-    assertThat(objects).hasSize(6);
+    assertThat(objects).hasSize(7);
   }
 
   @Test
@@ -218,6 +220,21 @@ class KubernetesManifestsTest {
           mountPath(
               container, set.getSpec().getVolumeClaimTemplates().get(0).getMetadata().getName());
       assertThat(config.models().directory()).isEqualTo(models);
+      // Datasets on one volume every pod mounts: feedback reaching any node adds to one dataset.
+      PersistentVolumeClaim datasets = one(PersistentVolumeClaim.class);
+      assertThat(datasets.getSpec().getAccessModes()).containsExactly("ReadWriteMany");
+      String datasetsVolume =
+          pod.getVolumes().stream()
+              .filter(
+                  v ->
+                      v.getPersistentVolumeClaim() != null
+                          && v.getPersistentVolumeClaim()
+                              .getClaimName()
+                              .equals(datasets.getMetadata().getName()))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no volume of the datasets claim"))
+              .getName();
+      assertThat(config.datasets().directory()).isEqualTo(mountPath(container, datasetsVolume));
     } finally {
       Files.deleteIfExists(file);
     }
