@@ -1,12 +1,15 @@
 package io.tuneserve.http;
 
+import io.tuneserve.grpc.GrpcApi;
 import io.tuneserve.inference.InferenceService;
 import io.tuneserve.metrics.ServingMetrics;
 import io.tuneserve.serving.ModelManager;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -37,8 +40,29 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    TokenGuard tokens = new TokenGuard(settings.tokens(), settings.protectInference());
+    // gRPC calls go to the gRPC server before anything reads their bodies as HTTP requests do.
+    Handler<HttpServerRequest> grpc =
+        GrpcApi.server(
+            vertx,
+            inference,
+            manager,
+            () -> !parts.draining().started() && parts.node().converged(),
+            tokens::inferenceRefusal,
+            parts.serverVersion(),
+            settings.maxBodyBytes());
+    router
+        .route()
+        .handler(
+            ctx -> {
+              if (GrpcApi.isGrpc(ctx.request())) {
+                grpc.handle(ctx.request());
+              } else {
+                ctx.next();
+              }
+            });
     router.route().handler(this::recordMetrics);
-    router.route().handler(new TokenGuard(settings.tokens(), settings.protectInference()));
+    router.route().handler(tokens);
     OipApi oip = new OipApi(inference, manager, parts.serverVersion());
     oip.mountWebSocket(router, settings.maxInFlightPerSocket(), settings.maxBodyBytes(), streams);
     JobsApi jobsApi =
@@ -100,8 +124,10 @@ public final class HttpVerticle extends VerticleBase {
             .setMaxWebSocketMessageSize(frameLimit)
             .setTcpNoDelay(true);
     if (!settings.tlsCertFile().isBlank()) {
+      // ALPN offers HTTP/2 beside HTTP/1.1, which gRPC over TLS needs.
       options
           .setSsl(true)
+          .setUseAlpn(true)
           .setKeyCertOptions(
               new PemKeyCertOptions()
                   .setCertPath(settings.tlsCertFile())

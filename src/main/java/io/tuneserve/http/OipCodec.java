@@ -3,14 +3,13 @@ package io.tuneserve.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tuneserve.inference.DecodedRequest;
 import io.tuneserve.inference.InferenceResult;
+import io.tuneserve.inference.RawTensors;
 import io.tuneserve.model.DType;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
 import io.tuneserve.serving.ModelView;
 import io.vertx.core.buffer.Buffer;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -147,7 +146,7 @@ final class OipCodec {
                   + (wire.body().length - offset)
                   + " bytes of binary data remain");
         }
-        tensor = BinaryTensors.read(name, dtype, shape, wire.body(), offset, (int) binarySize);
+        tensor = RawTensors.read(name, dtype, shape, wire.body(), offset, (int) binarySize);
         offset += (int) binarySize;
       } else {
         JsonNode data = input.get("data");
@@ -273,7 +272,7 @@ final class OipCodec {
                 }
                 g.writeEndArray();
                 if (binaryByOutput.getOrDefault(name, binaryOutput)) {
-                  byte[] bytes = BinaryTensors.write(tensor);
+                  byte[] bytes = RawTensors.write(tensor);
                   binary.add(bytes);
                   g.writeObjectFieldStart("parameters");
                   g.writeNumberField("binary_data_size", bytes.length);
@@ -295,79 +294,5 @@ final class OipCodec {
       json.appendBytes(bytes);
     }
     return new Reply(json, headerLength);
-  }
-
-  /** The binary layout of the extension: raw little-endian elements; BYTES length-prefixed. */
-  static final class BinaryTensors {
-    private BinaryTensors() {}
-
-    static TensorData read(
-        String name, DType dtype, long[] shape, byte[] body, int offset, int size) {
-      long count = TensorData.elementCount(shape);
-      if (dtype != DType.BYTES) {
-        long expected = count * dtype.elementSize();
-        if (expected != size) {
-          throw ServingException.invalid(
-              "input '"
-                  + name
-                  + "': shape "
-                  + Arrays.toString(shape)
-                  + " of "
-                  + dtype.oipName()
-                  + " needs "
-                  + expected
-                  + " bytes, binary_data_size is "
-                  + size);
-        }
-        return TensorData.ofRaw(dtype, shape, Arrays.copyOfRange(body, offset, offset + size));
-      }
-      ByteBuffer in = ByteBuffer.wrap(body, offset, size).order(ByteOrder.LITTLE_ENDIAN);
-      if (count > size / 4) {
-        throw ServingException.invalid(
-            "input '" + name + "': " + size + " bytes cannot hold " + count + " strings");
-      }
-      byte[][] strings = new byte[(int) count][];
-      for (int i = 0; i < count; i++) {
-        if (in.remaining() < 4) {
-          throw ServingException.invalid(
-              "input '" + name + "': binary data ends inside element " + i);
-        }
-        int length = in.getInt();
-        if (length < 0 || length > in.remaining()) {
-          throw ServingException.invalid(
-              "input '"
-                  + name
-                  + "': element "
-                  + i
-                  + " claims "
-                  + length
-                  + " bytes, "
-                  + in.remaining()
-                  + " remain");
-        }
-        strings[i] = new byte[length];
-        in.get(strings[i]);
-      }
-      if (in.hasRemaining()) {
-        throw ServingException.invalid(
-            "input '" + name + "': " + in.remaining() + " bytes left after " + count + " strings");
-      }
-      return TensorData.ofStrings(shape, strings);
-    }
-
-    static byte[] write(TensorData tensor) {
-      if (tensor.dtype() != DType.BYTES) {
-        return tensor.raw();
-      }
-      int total = 0;
-      for (byte[] s : tensor.strings()) {
-        total += 4 + s.length;
-      }
-      ByteBuffer out = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
-      for (byte[] s : tensor.strings()) {
-        out.putInt(s.length).put(s);
-      }
-      return out.array();
-    }
   }
 }

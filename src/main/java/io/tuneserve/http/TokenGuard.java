@@ -58,6 +58,20 @@ final class TokenGuard implements Handler<RoutingContext> {
     return path.startsWith("/v1/") || path.startsWith("/v2/");
   }
 
+  /**
+   * Why a gRPC model call (inference, metadata, status) presenting this {@code authorization}
+   * metadata (or null) is refused, or null when it may go on: the rule of the HTTP inference APIs.
+   */
+  String inferenceRefusal(String authorization) {
+    if (accepted.isEmpty() || !inference) {
+      return null;
+    }
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return "this call needs a token: authorization: Bearer <token>";
+    }
+    return accepts(authorization.substring(7).strip()) ? null : "the token is not valid";
+  }
+
   /** The token a request presents, from its Authorization header or access_token; or null. */
   static String presented(RoutingContext ctx) {
     String header = ctx.request().getHeader("authorization");

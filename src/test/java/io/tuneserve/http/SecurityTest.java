@@ -142,6 +142,28 @@ class SecurityTest {
               .start()) {
         assertThat(server.uri("/").getScheme()).isEqualTo("https");
         assertThat(server.post(PREDICT, zeros()).statusCode()).isEqualTo(200);
+        // gRPC over the same TLS port (HTTP/2 by ALPN).
+        io.grpc.ManagedChannel grpc =
+            io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress(
+                    "127.0.0.1", server.port())
+                .sslContext(
+                    io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forClient()
+                        .trustManager(certificate.toFile())
+                        .build())
+                .build();
+        try {
+          assertThat(
+                  io.tuneserve.grpc.proto.inference.GRPCInferenceServiceGrpc.newBlockingStub(grpc)
+                      .withDeadlineAfter(20, TimeUnit.SECONDS)
+                      .modelReady(
+                          io.tuneserve.grpc.proto.inference.ModelReadyRequest.newBuilder()
+                              .setName("fashion-convnet")
+                              .build())
+                      .getReady())
+              .isTrue();
+        } finally {
+          grpc.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        }
         HttpClient plain = HttpClient.newHttpClient();
         assertThatThrownBy(
                 () ->

@@ -1,0 +1,128 @@
+package io.tuneserve.grpc;
+
+import io.tuneserve.model.RequestScope;
+import io.tuneserve.model.ServingException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.server.GrpcServerRequest;
+import io.vertx.grpc.server.GrpcServerResponse;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One unary call: its message handed to the method with the call's scope (its deadline, and whether
+ * the client is still there), the answer sent once, and failures sent as the gRPC status that means
+ * them, with a message. A call whose deadline passes is answered DEADLINE_EXCEEDED then, and its
+ * work, if it has not run yet, is dropped; a call the client cancels is dropped too.
+ */
+final class GrpcCalls {
+  private static final Logger LOG = Logger.getLogger(GrpcCalls.class.getName());
+
+  private final Vertx vertx;
+  private final UnaryOperator<String> refusal;
+
+  /**
+   * @param refusal why a call with the given {@code authorization} metadata (or null) may not run;
+   *     null when it may
+   */
+  GrpcCalls(Vertx vertx, UnaryOperator<String> refusal) {
+    this.vertx = vertx;
+    this.refusal = refusal;
+  }
+
+  /** A call that needs a token where inference does. */
+  <Req, Resp> void guarded(
+      GrpcServerRequest<Req, Resp> request, BiFunction<Req, RequestScope, Future<Resp>> method) {
+    String refused = refusal.apply(request.headers().get("authorization"));
+    if (refused != null) {
+      request.handler(message -> {});
+      request.response().status(GrpcStatus.UNAUTHENTICATED).statusMessage(refused).end();
+      return;
+    }
+    open(request, method);
+  }
+
+  /** A call anyone may make (liveness, readiness, server metadata). */
+  <Req, Resp> void open(
+      GrpcServerRequest<Req, Resp> request, BiFunction<Req, RequestScope, Future<Resp>> method) {
+    long timeout = request.timeout();
+    RequestScope scope =
+        timeout > 0
+            ? RequestScope.unbounded().withTimeout(timeout, System.nanoTime())
+            : RequestScope.unbounded();
+    AtomicBoolean answered = new AtomicBoolean();
+    request.exceptionHandler(e -> scope.clientGone());
+    request.errorHandler(e -> scope.clientGone());
+    long timer =
+        timeout > 0
+            ? vertx.setTimer(
+                timeout,
+                fired -> {
+                  if (answered.compareAndSet(false, true)) {
+                    end(request.response(), scope.timedOut());
+                  }
+                })
+            : -1;
+    request.handler(
+        message -> {
+          Future<Resp> answer;
+          try {
+            answer = method.apply(message, scope);
+          } catch (RuntimeException e) {
+            answer = Future.failedFuture(e);
+          }
+          answer.onComplete(
+              (reply, error) -> {
+                if (timer >= 0) {
+                  vertx.cancelTimer(timer);
+                }
+                if (!answered.compareAndSet(false, true)) {
+                  return;
+                }
+                if (error == null) {
+                  request.response().send(reply);
+                } else {
+                  end(request.response(), error);
+                }
+              });
+        });
+  }
+
+  /** Ends a call with the status and message a failure means. */
+  static void end(GrpcServerResponse<?, ?> response, Throwable error) {
+    Throwable cause =
+        error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+            ? error.getCause()
+            : error;
+    GrpcStatus status = status(cause);
+    if (status == GrpcStatus.INTERNAL) {
+      LOG.log(Level.WARNING, "a gRPC call failed", cause);
+    }
+    String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    try {
+      response.status(status).statusMessage(message).end();
+    } catch (IllegalStateException e) {
+      // the call already ended (the client went away)
+    }
+  }
+
+  /** The one mapping of the server's errors to gRPC status codes. */
+  static GrpcStatus status(Throwable error) {
+    if (!(error instanceof ServingException serving)) {
+      return GrpcStatus.INTERNAL;
+    }
+    return switch (serving.kind()) {
+      case INVALID_ARGUMENT -> GrpcStatus.INVALID_ARGUMENT;
+      case NOT_FOUND -> GrpcStatus.NOT_FOUND;
+      case UNAVAILABLE -> GrpcStatus.UNAVAILABLE;
+      case CONFLICT -> GrpcStatus.FAILED_PRECONDITION;
+      case DEADLINE_EXCEEDED -> GrpcStatus.DEADLINE_EXCEEDED;
+      case OVERLOADED -> GrpcStatus.RESOURCE_EXHAUSTED;
+      case INTERNAL -> GrpcStatus.INTERNAL;
+    };
+  }
+}

@@ -1,0 +1,165 @@
+package io.tuneserve.grpc;
+
+import io.tuneserve.grpc.proto.inference.GRPCInferenceServiceGrpcService;
+import io.tuneserve.grpc.proto.inference.ModelInferRequest;
+import io.tuneserve.grpc.proto.inference.ModelInferResponse;
+import io.tuneserve.grpc.proto.inference.ModelMetadataRequest;
+import io.tuneserve.grpc.proto.inference.ModelMetadataResponse;
+import io.tuneserve.grpc.proto.inference.ModelReadyRequest;
+import io.tuneserve.grpc.proto.inference.ModelReadyResponse;
+import io.tuneserve.grpc.proto.inference.ServerLiveResponse;
+import io.tuneserve.grpc.proto.inference.ServerMetadataResponse;
+import io.tuneserve.grpc.proto.inference.ServerReadyResponse;
+import io.tuneserve.inference.InferenceService;
+import io.tuneserve.model.RequestScope;
+import io.tuneserve.model.ServingException;
+import io.tuneserve.model.SignatureSpec;
+import io.tuneserve.model.TensorSpec;
+import io.tuneserve.serving.ModelManager;
+import io.tuneserve.serving.ModelStatus;
+import io.tuneserve.serving.ServedVersion;
+import io.tuneserve.serving.VersionState;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.grpc.server.Service;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The Open Inference Protocol's {@code GRPCInferenceService}: liveness, readiness, metadata and
+ * {@code ModelInfer} through the one inference path, its queues and its errors.
+ */
+final class OipGrpc {
+  private final Vertx vertx;
+  private final GrpcCalls calls;
+  private final InferenceService inference;
+  private final ModelManager manager;
+  private final BooleanSupplier ready;
+  private final String serverVersion;
+
+  OipGrpc(
+      Vertx vertx,
+      GrpcCalls calls,
+      InferenceService inference,
+      ModelManager manager,
+      BooleanSupplier ready,
+      String serverVersion) {
+    this.vertx = vertx;
+    this.calls = calls;
+    this.inference = inference;
+    this.manager = manager;
+    this.ready = ready;
+    this.serverVersion = serverVersion;
+  }
+
+  Service service() {
+    return Service.service(
+            GRPCInferenceServiceGrpcService.SERVICE_NAME,
+            GRPCInferenceServiceGrpcService.SERVICE_DESCRIPTOR)
+        .bind(
+            GRPCInferenceServiceGrpcService.ServerLive,
+            request ->
+                calls.open(
+                    request,
+                    (message, scope) ->
+                        Future.succeededFuture(
+                            ServerLiveResponse.newBuilder().setLive(true).build())))
+        .bind(
+            GRPCInferenceServiceGrpcService.ServerReady,
+            request ->
+                calls.open(
+                    request,
+                    (message, scope) ->
+                        Future.succeededFuture(
+                            ServerReadyResponse.newBuilder()
+                                .setReady(ready.getAsBoolean())
+                                .build())))
+        .bind(
+            GRPCInferenceServiceGrpcService.ServerMetadata,
+            request ->
+                calls.open(
+                    request,
+                    (message, scope) ->
+                        Future.succeededFuture(
+                            ServerMetadataResponse.newBuilder()
+                                .setName("tuneserve")
+                                .setVersion(serverVersion)
+                                .build())))
+        .bind(
+            GRPCInferenceServiceGrpcService.ModelReady,
+            request -> calls.guarded(request, (message, scope) -> modelReady(message)))
+        .bind(
+            GRPCInferenceServiceGrpcService.ModelMetadata,
+            request -> calls.guarded(request, (message, scope) -> metadata(message)))
+        .bind(
+            GRPCInferenceServiceGrpcService.ModelInfer,
+            request -> calls.guarded(request, this::infer))
+        .build();
+  }
+
+  private static String model(String name) {
+    return GrpcNames.model(name, "the request names no model");
+  }
+
+  private static OptionalLong version(String version) {
+    return GrpcNames.version(version);
+  }
+
+  private Future<ModelReadyResponse> modelReady(ModelReadyRequest message) {
+    boolean isReady;
+    try {
+      manager.acquire(model(message.getName()), version(message.getVersion())).release();
+      isReady = true;
+    } catch (ServingException e) {
+      isReady = false;
+    }
+    return Future.succeededFuture(ModelReadyResponse.newBuilder().setReady(isReady).build());
+  }
+
+  private Future<ModelMetadataResponse> metadata(ModelMetadataRequest message) {
+    String model = model(message.getName());
+    ServedVersion served = manager.acquire(model, version(message.getVersion()));
+    try {
+      List<String> versions =
+          manager.status(model).map(ModelStatus::versions).orElse(List.of()).stream()
+              .filter(v -> v.state() == VersionState.AVAILABLE)
+              .map(v -> Long.toString(v.version()))
+              .toList();
+      SignatureSpec signature = served.signature(SignatureSpec.DEFAULT_KEY);
+      ModelMetadataResponse.Builder response =
+          ModelMetadataResponse.newBuilder()
+              .setName(model)
+              .addAllVersions(versions)
+              .setPlatform("tensorflow_savedmodel");
+      signature.inputs().values().forEach(spec -> response.addInputs(tensorMetadata(spec)));
+      signature.outputs().values().forEach(spec -> response.addOutputs(tensorMetadata(spec)));
+      return Future.succeededFuture(response.build());
+    } finally {
+      served.release();
+    }
+  }
+
+  private static ModelMetadataResponse.TensorMetadata tensorMetadata(TensorSpec spec) {
+    ModelMetadataResponse.TensorMetadata.Builder tensor =
+        ModelMetadataResponse.TensorMetadata.newBuilder()
+            .setName(spec.name())
+            .setDatatype(spec.dtype().oipName());
+    for (long dim : spec.unknownRank() ? new long[] {-1} : spec.shape()) {
+      tensor.addShape(dim);
+    }
+    return tensor.build();
+  }
+
+  private Future<ModelInferResponse> infer(ModelInferRequest message, RequestScope scope) {
+    String model = model(message.getModelName());
+    return Future.fromCompletionStage(
+            inference.infer(
+                model,
+                version(message.getModelVersion()),
+                view -> OipInferCodec.decode(view, message),
+                scope),
+            vertx.getOrCreateContext())
+        .map(result -> OipInferCodec.encode(result, message));
+  }
+}
