@@ -31,6 +31,7 @@ public final class GrpcApi {
    * @param refusal why a model call with the given {@code authorization} metadata (or null) may not
    *     run, as the HTTP API's tokens decide; null when it may
    * @param maxMessageBytes the largest request message taken
+   * @param maxInFlightPerStream requests of one stream in the server at once
    */
   public static Handler<HttpServerRequest> server(
       Vertx vertx,
@@ -39,7 +40,8 @@ public final class GrpcApi {
       BooleanSupplier ready,
       UnaryOperator<String> refusal,
       String serverVersion,
-      long maxMessageBytes) {
+      long maxMessageBytes,
+      int maxInFlightPerStream) {
     GrpcServer server =
         GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(maxMessageBytes));
     GrpcCalls calls = new GrpcCalls(vertx, refusal);
@@ -48,7 +50,9 @@ public final class GrpcApi {
         List.of(
             tfServing.predictionService(),
             tfServing.modelService(),
-            new OipGrpc(vertx, calls, inference, manager, ready, serverVersion).service());
+            new OipGrpc(
+                    vertx, calls, inference, manager, ready, serverVersion, maxInFlightPerStream)
+                .service());
     HealthService health = HealthService.create(vertx);
     health.register("", () -> Future.succeededFuture(ready.getAsBoolean()));
     for (Service service : services) {

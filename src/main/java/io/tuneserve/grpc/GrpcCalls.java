@@ -37,13 +37,23 @@ final class GrpcCalls {
   /** A call that needs a token where inference does. */
   <Req, Resp> void guarded(
       GrpcServerRequest<Req, Resp> request, BiFunction<Req, RequestScope, Future<Resp>> method) {
-    String refused = refusal.apply(request.headers().get("authorization"));
-    if (refused != null) {
-      request.handler(message -> {});
-      request.response().status(GrpcStatus.UNAUTHENTICATED).statusMessage(refused).end();
-      return;
+    if (admit(request)) {
+      open(request, method);
     }
-    open(request, method);
+  }
+
+  /**
+   * Whether a call presents the token its kind needs; if not, it is ended UNAUTHENTICATED with what
+   * was missing.
+   */
+  boolean admit(GrpcServerRequest<?, ?> request) {
+    String refused = refusal.apply(request.headers().get("authorization"));
+    if (refused == null) {
+      return true;
+    }
+    request.handler(message -> {});
+    request.response().status(GrpcStatus.UNAUTHENTICATED).statusMessage(refused).end();
+    return false;
   }
 
   /** A call anyone may make (liveness, readiness, server metadata). */
@@ -102,12 +112,20 @@ final class GrpcCalls {
     if (status == GrpcStatus.INTERNAL) {
       LOG.log(Level.WARNING, "a gRPC call failed", cause);
     }
-    String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
     try {
-      response.status(status).statusMessage(message).end();
+      response.status(status).statusMessage(describe(cause)).end();
     } catch (IllegalStateException e) {
       // the call already ended (the client went away)
     }
+  }
+
+  /** What a failure says to the client. */
+  static String describe(Throwable error) {
+    Throwable cause =
+        error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+            ? error.getCause()
+            : error;
+    return cause.getMessage() == null ? cause.toString() : cause.getMessage();
   }
 
   /** The one mapping of the server's errors to gRPC status codes. */

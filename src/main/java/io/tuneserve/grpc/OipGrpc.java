@@ -7,6 +7,7 @@ import io.tuneserve.grpc.proto.inference.ModelMetadataRequest;
 import io.tuneserve.grpc.proto.inference.ModelMetadataResponse;
 import io.tuneserve.grpc.proto.inference.ModelReadyRequest;
 import io.tuneserve.grpc.proto.inference.ModelReadyResponse;
+import io.tuneserve.grpc.proto.inference.ModelStreamInferResponse;
 import io.tuneserve.grpc.proto.inference.ServerLiveResponse;
 import io.tuneserve.grpc.proto.inference.ServerMetadataResponse;
 import io.tuneserve.grpc.proto.inference.ServerReadyResponse;
@@ -21,14 +22,17 @@ import io.tuneserve.serving.ServedVersion;
 import io.tuneserve.serving.VersionState;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.grpc.server.GrpcServerRequest;
+import io.vertx.grpc.server.GrpcServerResponse;
 import io.vertx.grpc.server.Service;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.function.BooleanSupplier;
 
 /**
- * The Open Inference Protocol's {@code GRPCInferenceService}: liveness, readiness, metadata and
- * {@code ModelInfer} through the one inference path, its queues and its errors.
+ * The Open Inference Protocol's {@code GRPCInferenceService}: liveness, readiness, metadata, {@code
+ * ModelInfer} and Triton's streaming {@code ModelStreamInfer}, through the one inference path, its
+ * queues and its errors.
  */
 final class OipGrpc {
   private final Vertx vertx;
@@ -37,6 +41,7 @@ final class OipGrpc {
   private final ModelManager manager;
   private final BooleanSupplier ready;
   private final String serverVersion;
+  private final int maxInFlight;
 
   OipGrpc(
       Vertx vertx,
@@ -44,13 +49,15 @@ final class OipGrpc {
       InferenceService inference,
       ModelManager manager,
       BooleanSupplier ready,
-      String serverVersion) {
+      String serverVersion,
+      int maxInFlight) {
     this.vertx = vertx;
     this.calls = calls;
     this.inference = inference;
     this.manager = manager;
     this.ready = ready;
     this.serverVersion = serverVersion;
+    this.maxInFlight = maxInFlight;
   }
 
   Service service() {
@@ -95,7 +102,69 @@ final class OipGrpc {
         .bind(
             GRPCInferenceServiceGrpcService.ModelInfer,
             request -> calls.guarded(request, this::infer))
+        .bind(GRPCInferenceServiceGrpcService.ModelStreamInfer, this::stream)
         .build();
+  }
+
+  /**
+   * Triton's {@code ModelStreamInfer}: each request on the stream is answered on it as it completes
+   * (in any order; the response carries the request's id), a failed one by an {@code
+   * error_message}, and the stream stays open. At most {@code maxInFlight} requests of a stream are
+   * in the server at once: past that the stream is not read until answers have gone out. The call
+   * ends once the client has half-closed and every answer is out.
+   */
+  private void stream(GrpcServerRequest<ModelInferRequest, ModelStreamInferResponse> request) {
+    if (!calls.admit(request)) {
+      return;
+    }
+    GrpcServerResponse<ModelInferRequest, ModelStreamInferResponse> response = request.response();
+    RequestScope scope = RequestScope.unbounded();
+    request.exceptionHandler(e -> scope.clientGone());
+    request.errorHandler(e -> scope.clientGone());
+    int[] inFlight = {0};
+    boolean[] halfClosed = {false};
+    request.handler(
+        message -> {
+          if (++inFlight[0] >= maxInFlight) {
+            request.pause();
+          }
+          Future<ModelInferResponse> answer;
+          try {
+            answer = infer(message, scope);
+          } catch (RuntimeException e) {
+            answer = Future.failedFuture(e);
+          }
+          answer.onComplete(
+              (reply, error) -> {
+                ModelStreamInferResponse.Builder out = ModelStreamInferResponse.newBuilder();
+                if (error == null) {
+                  out.setInferResponse(reply);
+                } else {
+                  out.setErrorMessage(GrpcCalls.describe(error))
+                      .setInferResponse(
+                          ModelInferResponse.newBuilder()
+                              .setModelName(message.getModelName())
+                              .setModelVersion(message.getModelVersion())
+                              .setId(message.getId()));
+                }
+                if (scope.stopped(System.nanoTime()) == null) {
+                  response.write(out.build());
+                }
+                if (inFlight[0]-- == maxInFlight) {
+                  request.resume();
+                }
+                if (halfClosed[0] && inFlight[0] == 0) {
+                  response.end();
+                }
+              });
+        });
+    request.endHandler(
+        ended -> {
+          halfClosed[0] = true;
+          if (inFlight[0] == 0) {
+            response.end();
+          }
+        });
   }
 
   private static String model(String name) {

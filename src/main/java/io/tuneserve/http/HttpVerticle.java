@@ -50,7 +50,8 @@ public final class HttpVerticle extends VerticleBase {
             () -> !parts.draining().started() && parts.node().converged(),
             tokens::inferenceRefusal,
             parts.serverVersion(),
-            settings.maxBodyBytes());
+            settings.maxBodyBytes(),
+            settings.maxInFlightPerSocket());
     router
         .route()
         .handler(

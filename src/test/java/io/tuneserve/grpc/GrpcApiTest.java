@@ -203,6 +203,65 @@ class GrpcApiTest {
         "binary_data_size is 100");
   }
 
+  @Test
+  void aStreamAnswersEveryRequestByIdAndEndsAfterTheClientDoes() throws Exception {
+    java.util.Map<String, io.tuneserve.grpc.proto.inference.ModelStreamInferResponse> answers =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.concurrent.CompletableFuture<Void> done =
+        new java.util.concurrent.CompletableFuture<>();
+    io.grpc.stub.StreamObserver<ModelInferRequest> requests =
+        GRPCInferenceServiceGrpc.newStub(channel)
+            .withDeadlineAfter(60, TimeUnit.SECONDS)
+            .modelStreamInfer(
+                new io.grpc.stub.StreamObserver<>() {
+                  @Override
+                  public void onNext(
+                      io.tuneserve.grpc.proto.inference.ModelStreamInferResponse value) {
+                    answers.put(value.getInferResponse().getId(), value);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    done.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {
+                    done.complete(null);
+                  }
+                });
+    ByteBuffer raw = ByteBuffer.allocate(784 * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (float pixel : image) {
+      raw.putFloat(pixel);
+    }
+    ModelInferRequest.Builder request =
+        ModelInferRequest.newBuilder()
+            .setModelName("fashion-convnet")
+            .addInputs(
+                ModelInferRequest.InferInputTensor.newBuilder()
+                    .setName("images")
+                    .setDatatype("FP32")
+                    .addShape(1)
+                    .addShape(28)
+                    .addShape(28)
+                    .addShape(1))
+            .addRawInputContents(ByteString.copyFrom(raw.array()));
+    int count = 200;
+    for (int i = 0; i < count; i++) {
+      requests.onNext(request.clone().setId("r" + i).build());
+    }
+    requests.onNext(request.clone().setId("bad").setModelName("no-such-model").build());
+    requests.onCompleted();
+    done.get(60, TimeUnit.SECONDS);
+    assertThat(answers).hasSize(count + 1);
+    for (int i = 0; i < count; i++) {
+      io.tuneserve.grpc.proto.inference.ModelStreamInferResponse answer = answers.get("r" + i);
+      assertThat(answer.getErrorMessage()).isEmpty();
+      assertThat(answer.getInferResponse().getRawOutputContentsCount()).isEqualTo(2);
+    }
+    assertThat(answers.get("bad").getErrorMessage()).contains("no-such-model");
+  }
+
   /** A Predict of the test image with this spec and input name. */
   private static Runnable predictAs(ModelSpec.Builder spec, String input, TensorProto tensor) {
     return () ->
