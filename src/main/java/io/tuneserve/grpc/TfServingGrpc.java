@@ -44,7 +44,8 @@ import java.util.Map;
 import java.util.OptionalLong;
 
 /**
- * TF Serving's {@code PredictionService.Predict} and {@code GetModelMetadata} and {@code
+ * TF Serving's {@code PredictionService} ({@code Predict}, {@code GetModelMetadata}, and with
+ * {@link ExamplesGrpc} {@code Classify}, {@code Regress} and {@code MultiInference}) and {@code
  * ModelService.GetModelStatus}, translated to and from the one inference path: the same version
  * choice (number or label), the same queues and the same errors as the REST API.
  */
@@ -62,11 +63,21 @@ final class TfServingGrpc {
   }
 
   Service predictionService() {
+    ExamplesGrpc examples = new ExamplesGrpc(vertx, inference, this::version);
     return Service.service(
             PredictionServiceGrpcService.SERVICE_NAME,
             PredictionServiceGrpcService.SERVICE_DESCRIPTOR)
         .bind(
             PredictionServiceGrpcService.Predict, request -> calls.guarded(request, this::predict))
+        .bind(
+            PredictionServiceGrpcService.Classify,
+            request -> calls.guarded(request, examples::classify))
+        .bind(
+            PredictionServiceGrpcService.Regress,
+            request -> calls.guarded(request, examples::regress))
+        .bind(
+            PredictionServiceGrpcService.MultiInference,
+            request -> calls.guarded(request, examples::multiInference))
         .bind(
             PredictionServiceGrpcService.GetModelMetadata,
             request -> calls.guarded(request, (message, scope) -> metadata(message)))
@@ -82,7 +93,7 @@ final class TfServingGrpc {
         .build();
   }
 
-  private static String model(ModelSpec spec) {
+  static String model(ModelSpec spec) {
     return GrpcNames.model(spec.getName(), "Missing ModelSpec: model_spec.name is empty");
   }
 

@@ -2,17 +2,13 @@ package io.tuneserve.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tuneserve.inference.DecodedRequest;
+import io.tuneserve.inference.ExampleSignatures;
 import io.tuneserve.inference.InferenceResult;
 import io.tuneserve.inference.InferenceService;
-import io.tuneserve.model.DType;
 import io.tuneserve.model.ExampleFeature;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
-import io.tuneserve.model.TensorData;
-import io.tuneserve.model.TensorSpec;
 import io.tuneserve.serving.ModelManager;
-import io.tuneserve.serving.ModelView;
 import io.tuneserve.tf.TfExamples;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -24,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Set;
 
 /**
  * TF Serving's {@code :classify} and {@code :regress}: {@code tf.Example}s written as JSON, fed
@@ -32,9 +27,6 @@ import java.util.Set;
  */
 final class TfServingExamplesApi {
   private static final String BASE = "/v1/models" + PathParams.MODEL_AND_VERSION;
-  static final String CLASSIFY_METHOD = "tensorflow/serving/classify";
-  static final String REGRESS_METHOD = "tensorflow/serving/regress";
-  static final String PREDICT_METHOD = "tensorflow/serving/predict";
 
   private final InferenceService inference;
   private final ModelManager manager;
@@ -77,7 +69,7 @@ final class TfServingExamplesApi {
                 inference.infer(
                     model,
                     version,
-                    view -> decode(view, signature, classify, serialized),
+                    view -> ExampleSignatures.decode(view, signature, classify, serialized),
                     RequestScopes.of(ctx)))
         .map(
             result ->
@@ -86,111 +78,29 @@ final class TfServingExamplesApi {
         .onFailure(ctx::fail);
   }
 
-  private static DecodedRequest decode(
-      ModelView view, String key, boolean classify, byte[][] serialized) {
-    SignatureSpec signature = view.signature(key);
-    String expected = classify ? CLASSIFY_METHOD : REGRESS_METHOD;
-    if (!signature.methodName().equals(expected)
-        && !signature.methodName().equals(PREDICT_METHOD)) {
-      throw ServingException.invalid(
-          "Expected "
-              + (classify ? "classification" : "regression")
-              + " signature method_name to be "
-              + expected
-              + ". Was: "
-              + signature.methodName());
-    }
-    if (signature.inputs().size() != 1
-        || signature.inputs().values().iterator().next().dtype() != DType.BYTES) {
-      throw ServingException.invalid(
-          "signature "
-              + key
-              + " does not take serialized tf.Examples: it needs exactly one string input, and"
-              + " has "
-              + signature.inputs().values());
-    }
-    Set<String> outputs = classify ? classifyOutputs(signature) : regressOutputs(signature);
-    TensorSpec input = signature.inputs().values().iterator().next();
-    return new DecodedRequest(
-        key,
-        Map.of(input.name(), TensorData.ofStrings(new long[] {serialized.length}, serialized)),
-        outputs);
-  }
-
-  private static Set<String> classifyOutputs(SignatureSpec signature) {
-    boolean classes = signature.outputs().containsKey("classes");
-    boolean scores = signature.outputs().containsKey("scores");
-    if (!classes && !scores) {
-      throw ServingException.invalid(
-          "Expected classification signature outputs to contain at least one of 'classes' and"
-              + " 'scores'; signature "
-              + signature.key()
-              + " has "
-              + signature.outputs().keySet());
-    }
-    return classes && scores ? Set.of("classes", "scores") : Set.of(classes ? "classes" : "scores");
-  }
-
-  private static Set<String> regressOutputs(SignatureSpec signature) {
-    if (!signature.outputs().containsKey("outputs")) {
-      throw ServingException.invalid(
-          "Expected regression signature to have an output named 'outputs'; signature "
-              + signature.key()
-              + " has "
-              + signature.outputs().keySet());
-    }
-    return Set.of("outputs");
-  }
-
   private static void writeResults(
       JsonGenerator json, InferenceResult result, boolean classify, int count) throws IOException {
     json.writeStartObject();
     json.writeArrayFieldStart("results");
     if (classify) {
-      TensorData classes = result.outputs().get("classes");
-      TensorData scores = result.outputs().get("scores");
-      long perExample = perExample(classes != null ? classes : scores, count);
-      if (classes != null && scores != null && perExample(scores, count) != perExample) {
-        throw ServingException.invalid(
-            "output 'classes' has shape " + classes + " but 'scores' has shape " + scores);
-      }
-      byte[][] labels = classes == null ? null : classes.strings();
-      for (int row = 0; row < count; row++) {
+      for (List<ExampleSignatures.Scored> classes :
+          ExampleSignatures.classifications(result, count)) {
         json.writeStartArray();
-        for (int k = 0; k < perExample; k++) {
-          int index = Math.toIntExact(row * perExample + k);
+        for (ExampleSignatures.Scored scored : classes) {
           json.writeStartArray();
-          json.writeString(labels == null ? "" : new String(labels[index], StandardCharsets.UTF_8));
-          json.writeNumber(scores == null ? 0f : (float) scores.doubleAt(index));
+          json.writeString(scored.label());
+          json.writeNumber(scored.score());
           json.writeEndArray();
         }
         json.writeEndArray();
       }
     } else {
-      TensorData outputs = result.outputs().get("outputs");
-      if (outputs.rank() < 1
-          || outputs.rank() > 2
-          || outputs.dim(0) != count
-          || (outputs.rank() == 2 && outputs.dim(1) != 1)) {
-        throw ServingException.invalid(
-            "Expected output Tensor shape to be either [batch_size] or [batch_size, 1] but got "
-                + outputs);
-      }
-      for (int row = 0; row < count; row++) {
-        json.writeNumber((float) outputs.doubleAt(row));
+      for (float value : ExampleSignatures.regressions(result, count)) {
+        json.writeNumber(value);
       }
     }
     json.writeEndArray();
     json.writeEndObject();
-  }
-
-  /** Classes per example of a [batch, classes] output. */
-  private static long perExample(TensorData output, int count) {
-    if (output.rank() != 2 || output.dim(0) != count) {
-      throw ServingException.invalid(
-          "Expected Tensor shape: [batch_size num_classes] but got " + output);
-    }
-    return output.dim(1);
   }
 
   /** TF Serving's JSON form of {@code tf.Example}s. */
