@@ -38,13 +38,14 @@ public final class GrpcApi {
       InferenceService inference,
       ModelManager manager,
       BooleanSupplier ready,
-      UnaryOperator<String> refusal,
+      UnaryOperator<String> inferenceRefusal,
+      UnaryOperator<String> managementRefusal,
       String serverVersion,
       long maxMessageBytes,
       int maxInFlightPerStream) {
     GrpcServer server =
         GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(maxMessageBytes));
-    GrpcCalls calls = new GrpcCalls(vertx, refusal);
+    GrpcCalls calls = new GrpcCalls(vertx, inferenceRefusal, managementRefusal);
     TfServingGrpc tfServing = new TfServingGrpc(vertx, calls, inference, manager);
     List<Service> services =
         List.of(

@@ -23,15 +23,21 @@ final class GrpcCalls {
   private static final Logger LOG = Logger.getLogger(GrpcCalls.class.getName());
 
   private final Vertx vertx;
-  private final UnaryOperator<String> refusal;
+  private final UnaryOperator<String> inferenceRefusal;
+  private final UnaryOperator<String> managementRefusal;
 
   /**
-   * @param refusal why a call with the given {@code authorization} metadata (or null) may not run;
-   *     null when it may
+   * @param inferenceRefusal why a model call with the given {@code authorization} metadata (or
+   *     null) may not run; null when it may
+   * @param managementRefusal the same for repository calls
    */
-  GrpcCalls(Vertx vertx, UnaryOperator<String> refusal) {
+  GrpcCalls(
+      Vertx vertx,
+      UnaryOperator<String> inferenceRefusal,
+      UnaryOperator<String> managementRefusal) {
     this.vertx = vertx;
-    this.refusal = refusal;
+    this.inferenceRefusal = inferenceRefusal;
+    this.managementRefusal = managementRefusal;
   }
 
   /** A call that needs a token where inference does. */
@@ -42,11 +48,23 @@ final class GrpcCalls {
     }
   }
 
+  /** A call that changes what the node serves: it needs a token whenever tokens are set. */
+  <Req, Resp> void managed(
+      GrpcServerRequest<Req, Resp> request, BiFunction<Req, RequestScope, Future<Resp>> method) {
+    if (admit(request, managementRefusal)) {
+      open(request, method);
+    }
+  }
+
   /**
-   * Whether a call presents the token its kind needs; if not, it is ended UNAUTHENTICATED with what
+   * Whether a model call presents the token it needs; if not, it is ended UNAUTHENTICATED with what
    * was missing.
    */
   boolean admit(GrpcServerRequest<?, ?> request) {
+    return admit(request, inferenceRefusal);
+  }
+
+  private static boolean admit(GrpcServerRequest<?, ?> request, UnaryOperator<String> refusal) {
     String refused = refusal.apply(request.headers().get("authorization"));
     if (refused == null) {
       return true;

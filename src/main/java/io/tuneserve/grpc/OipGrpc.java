@@ -42,6 +42,7 @@ final class OipGrpc {
   private final BooleanSupplier ready;
   private final String serverVersion;
   private final int maxInFlight;
+  private final RepositoryGrpc repository;
 
   OipGrpc(
       Vertx vertx,
@@ -58,6 +59,7 @@ final class OipGrpc {
     this.ready = ready;
     this.serverVersion = serverVersion;
     this.maxInFlight = maxInFlight;
+    this.repository = new RepositoryGrpc(vertx, manager);
   }
 
   Service service() {
@@ -103,6 +105,15 @@ final class OipGrpc {
             GRPCInferenceServiceGrpcService.ModelInfer,
             request -> calls.guarded(request, this::infer))
         .bind(GRPCInferenceServiceGrpcService.ModelStreamInfer, this::stream)
+        .bind(
+            GRPCInferenceServiceGrpcService.RepositoryIndex,
+            request -> calls.managed(request, (message, scope) -> repository.index(message)))
+        .bind(
+            GRPCInferenceServiceGrpcService.RepositoryModelLoad,
+            request -> calls.managed(request, (message, scope) -> repository.load(message)))
+        .bind(
+            GRPCInferenceServiceGrpcService.RepositoryModelUnload,
+            request -> calls.managed(request, (message, scope) -> repository.unload(message)))
         .build();
   }
 

@@ -49,6 +49,7 @@ public final class HttpVerticle extends VerticleBase {
             manager,
             () -> !parts.draining().started() && parts.node().converged(),
             tokens::inferenceRefusal,
+            tokens::refusal,
             parts.serverVersion(),
             settings.maxBodyBytes(),
             settings.maxInFlightPerSocket());

@@ -63,7 +63,15 @@ final class TokenGuard implements Handler<RoutingContext> {
    * metadata (or null) is refused, or null when it may go on: the rule of the HTTP inference APIs.
    */
   String inferenceRefusal(String authorization) {
-    if (accepted.isEmpty() || !inference) {
+    return inference ? refusal(authorization) : null;
+  }
+
+  /**
+   * Why a gRPC repository call (load, unload, index) presenting this {@code authorization} is
+   * refused, or null when it may go on: the rule of the HTTP repository API.
+   */
+  String refusal(String authorization) {
+    if (accepted.isEmpty()) {
       return null;
     }
     if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {

@@ -23,7 +23,7 @@ class BufCurlTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static Path buf() {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(":", -1)) {
       Path candidate = Path.of(dir, "buf");
       if (Files.isExecutable(candidate)) {
         return candidate;
