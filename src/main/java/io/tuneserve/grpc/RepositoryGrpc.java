@@ -35,10 +35,7 @@ final class RepositoryGrpc {
             RepositoryIndexResponse.ModelIndex.newBuilder()
                 .setName(model.name())
                 .setState("UNAVAILABLE")
-                .setReason(
-                    model.settingsError() != null
-                        ? model.settingsError()
-                        : model.unloaded() ? "unloaded" : "no version on disk"));
+                .setReason(model.whyNoVersion()));
       }
       for (VersionStatus version : model.versions()) {
         if (message.getReady() && version.state() != VersionState.AVAILABLE) {

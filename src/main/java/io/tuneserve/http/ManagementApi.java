@@ -51,11 +51,7 @@ final class ManagementApi {
               json.writeStartObject();
               json.writeStringField("name", model.name());
               json.writeStringField("state", "UNAVAILABLE");
-              json.writeStringField(
-                  "reason",
-                  model.settingsError() != null
-                      ? model.settingsError()
-                      : model.unloaded() ? "unloaded" : "no version on disk");
+              json.writeStringField("reason", model.whyNoVersion());
               json.writeEndObject();
             }
             for (VersionStatus version : model.versions()) {

@@ -11,6 +11,11 @@ import java.util.List;
 public record ModelStatus(
     String name, List<VersionStatus> versions, boolean unloaded, String settingsError) {
 
+  /** Why a model with no versions serves nothing: its settings error, unloaded, or none on disk. */
+  public String whyNoVersion() {
+    return settingsError != null ? settingsError : unloaded ? "unloaded" : "no version on disk";
+  }
+
   public boolean hasAvailableVersion() {
     return versions.stream().anyMatch(v -> v.state() == VersionState.AVAILABLE);
   }
