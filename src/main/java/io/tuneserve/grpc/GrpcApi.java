@@ -46,7 +46,7 @@ public final class GrpcApi {
     GrpcServer server =
         GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(maxMessageBytes));
     GrpcCalls calls = new GrpcCalls(vertx, inferenceRefusal, managementRefusal);
-    TfServingGrpc tfServing = new TfServingGrpc(vertx, calls, inference, manager);
+    TfServingGrpc tfServing = new TfServingGrpc(vertx, calls, inference, manager, maxMessageBytes);
     List<Service> services =
         List.of(
             tfServing.predictionService(),

@@ -4,7 +4,11 @@ import io.tuneserve.model.RequestScope;
 import io.tuneserve.model.ServingException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.grpc.common.GrpcMessage;
+import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.common.WireFormat;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,7 +46,8 @@ final class GrpcCalls {
 
   /** A call that needs a token where inference does. */
   <Req, Resp> void guarded(
-      GrpcServerRequest<Req, Resp> request, BiFunction<Req, RequestScope, Future<Resp>> method) {
+      GrpcServerRequest<Decoded<Req>, Resp> request,
+      BiFunction<Req, RequestScope, Future<Resp>> method) {
     if (admit(request)) {
       open(request, method);
     }
@@ -50,7 +55,8 @@ final class GrpcCalls {
 
   /** A call that changes what the node serves: it needs a token whenever tokens are set. */
   <Req, Resp> void managed(
-      GrpcServerRequest<Req, Resp> request, BiFunction<Req, RequestScope, Future<Resp>> method) {
+      GrpcServerRequest<Decoded<Req>, Resp> request,
+      BiFunction<Req, RequestScope, Future<Resp>> method) {
     if (admit(request, managementRefusal)) {
       open(request, method);
     }
@@ -76,7 +82,8 @@ final class GrpcCalls {
 
   /** A call anyone may make (liveness, readiness, server metadata). */
   <Req, Resp> void open(
-      GrpcServerRequest<Req, Resp> request, BiFunction<Req, RequestScope, Future<Resp>> method) {
+      GrpcServerRequest<Decoded<Req>, Resp> request,
+      BiFunction<Req, RequestScope, Future<Resp>> method) {
     long timeout = request.timeout();
     RequestScope scope =
         timeout > 0
@@ -85,6 +92,12 @@ final class GrpcCalls {
     AtomicBoolean answered = new AtomicBoolean();
     request.exceptionHandler(e -> scope.clientGone());
     request.errorHandler(e -> scope.clientGone());
+    request.invalidMessageHandler(
+        invalid -> {
+          if (answered.compareAndSet(false, true)) {
+            end(request.response(), tooLarge(invalid));
+          }
+        });
     long timer =
         timeout > 0
             ? vertx.setTimer(
@@ -96,10 +109,10 @@ final class GrpcCalls {
                 })
             : -1;
     request.handler(
-        message -> {
+        decoded -> {
           Future<Resp> answer;
           try {
-            answer = method.apply(message, scope);
+            answer = method.apply(decoded.message(), scope);
           } catch (RuntimeException e) {
             answer = Future.failedFuture(e);
           }
@@ -135,6 +148,60 @@ final class GrpcCalls {
     } catch (IllegalStateException e) {
       // the call already ended (the client went away)
     }
+  }
+
+  /** The failure of a message over the largest taken (the only message the transport refuses). */
+  static ServingException tooLarge(Throwable invalid) {
+    return ServingException.overloaded(
+        "the request message is larger than the server takes (http.max_body_bytes): "
+            + describe(invalid));
+  }
+
+  /** The failure of a message that is not the request type's protobuf. */
+  static ServingException unreadable(Throwable invalid) {
+    return ServingException.invalid(
+        "the request message is not a valid protobuf of its type: " + describe(invalid));
+  }
+
+  /**
+   * A request message as read: the message, or why its bytes are none ({@code message()} then
+   * throws it). Unreadable bytes are then refused INVALID_ARGUMENT with the reason, instead of the
+   * stream being reset.
+   */
+  record Decoded<T>(T message, RuntimeException error) {
+    @Override
+    public T message() {
+      if (error != null) {
+        throw error;
+      }
+      return message;
+    }
+  }
+
+  /**
+   * The method with a decoder that never fails: a message that cannot be read is {@link
+   * Decoded#error}.
+   */
+  static <Req, Resp> ServiceMethod<Decoded<Req>, Resp> lenient(ServiceMethod<Req, Resp> method) {
+    GrpcMessageDecoder<Req> decoder = method.decoder();
+    GrpcMessageDecoder<Decoded<Req>> reading =
+        new GrpcMessageDecoder<>() {
+          @Override
+          public Decoded<Req> decode(GrpcMessage message) {
+            try {
+              return new Decoded<>(decoder.decode(message), null);
+            } catch (RuntimeException e) {
+              return new Decoded<>(null, unreadable(e));
+            }
+          }
+
+          @Override
+          public boolean accepts(WireFormat format) {
+            return decoder.accepts(format);
+          }
+        };
+    return ServiceMethod.server(
+        method.serviceName(), method.methodName(), method.encoder(), reading);
   }
 
   /** What a failure says to the client. */

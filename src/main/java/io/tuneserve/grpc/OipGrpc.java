@@ -67,7 +67,7 @@ final class OipGrpc {
             GRPCInferenceServiceGrpcService.SERVICE_NAME,
             GRPCInferenceServiceGrpcService.SERVICE_DESCRIPTOR)
         .bind(
-            GRPCInferenceServiceGrpcService.ServerLive,
+            GrpcCalls.lenient(GRPCInferenceServiceGrpcService.ServerLive),
             request ->
                 calls.open(
                     request,
@@ -75,7 +75,7 @@ final class OipGrpc {
                         Future.succeededFuture(
                             ServerLiveResponse.newBuilder().setLive(true).build())))
         .bind(
-            GRPCInferenceServiceGrpcService.ServerReady,
+            GrpcCalls.lenient(GRPCInferenceServiceGrpcService.ServerReady),
             request ->
                 calls.open(
                     request,
@@ -85,7 +85,7 @@ final class OipGrpc {
                                 .setReady(ready.getAsBoolean())
                                 .build())))
         .bind(
-            GRPCInferenceServiceGrpcService.ServerMetadata,
+            GrpcCalls.lenient(GRPCInferenceServiceGrpcService.ServerMetadata),
             request ->
                 calls.open(
                     request,
@@ -96,23 +96,23 @@ final class OipGrpc {
                                 .setVersion(serverVersion)
                                 .build())))
         .bind(
-            GRPCInferenceServiceGrpcService.ModelReady,
+            GrpcCalls.lenient(GRPCInferenceServiceGrpcService.ModelReady),
             request -> calls.guarded(request, (message, scope) -> modelReady(message)))
         .bind(
-            GRPCInferenceServiceGrpcService.ModelMetadata,
+            GrpcCalls.lenient(GRPCInferenceServiceGrpcService.ModelMetadata),
             request -> calls.guarded(request, (message, scope) -> metadata(message)))
         .bind(
-            GRPCInferenceServiceGrpcService.ModelInfer,
+            GrpcCalls.lenient(GRPCInferenceServiceGrpcService.ModelInfer),
             request -> calls.guarded(request, this::infer))
-        .bind(GRPCInferenceServiceGrpcService.ModelStreamInfer, this::stream)
+        .bind(GrpcCalls.lenient(GRPCInferenceServiceGrpcService.ModelStreamInfer), this::stream)
         .bind(
-            GRPCInferenceServiceGrpcService.RepositoryIndex,
+            GrpcCalls.lenient(GRPCInferenceServiceGrpcService.RepositoryIndex),
             request -> calls.managed(request, (message, scope) -> repository.index(message)))
         .bind(
-            GRPCInferenceServiceGrpcService.RepositoryModelLoad,
+            GrpcCalls.lenient(GRPCInferenceServiceGrpcService.RepositoryModelLoad),
             request -> calls.managed(request, (message, scope) -> repository.load(message)))
         .bind(
-            GRPCInferenceServiceGrpcService.RepositoryModelUnload,
+            GrpcCalls.lenient(GRPCInferenceServiceGrpcService.RepositoryModelUnload),
             request -> calls.managed(request, (message, scope) -> repository.unload(message)))
         .build();
   }
@@ -124,18 +124,34 @@ final class OipGrpc {
    * in the server at once: past that the stream is not read until answers have gone out. The call
    * ends once the client has half-closed and every answer is out.
    */
-  private void stream(GrpcServerRequest<ModelInferRequest, ModelStreamInferResponse> request) {
+  private void stream(
+      GrpcServerRequest<GrpcCalls.Decoded<ModelInferRequest>, ModelStreamInferResponse> request) {
     if (!calls.admit(request)) {
       return;
     }
-    GrpcServerResponse<ModelInferRequest, ModelStreamInferResponse> response = request.response();
+    GrpcServerResponse<GrpcCalls.Decoded<ModelInferRequest>, ModelStreamInferResponse> response =
+        request.response();
     RequestScope scope = RequestScope.unbounded();
     request.exceptionHandler(e -> scope.clientGone());
     request.errorHandler(e -> scope.clientGone());
+    request.invalidMessageHandler(
+        invalid ->
+            response.write(
+                ModelStreamInferResponse.newBuilder()
+                    .setErrorMessage(GrpcCalls.describe(GrpcCalls.tooLarge(invalid)))
+                    .build()));
     int[] inFlight = {0};
     boolean[] halfClosed = {false};
     request.handler(
-        message -> {
+        decoded -> {
+          if (decoded.error() != null) {
+            response.write(
+                ModelStreamInferResponse.newBuilder()
+                    .setErrorMessage(GrpcCalls.describe(decoded.error()))
+                    .build());
+            return;
+          }
+          ModelInferRequest message = decoded.message();
           if (++inFlight[0] >= maxInFlight) {
             request.pause();
           }

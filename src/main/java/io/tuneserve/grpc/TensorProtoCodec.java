@@ -21,7 +21,11 @@ import java.util.List;
 final class TensorProtoCodec {
   private TensorProtoCodec() {}
 
-  static TensorData decode(String name, TensorProto proto) {
+  /**
+   * The tensor a proto holds; {@code maxBytes} bounds what a few values repeated to fill a large
+   * shape may expand to (no larger than a message that sent every value).
+   */
+  static TensorData decode(String name, TensorProto proto, long maxBytes) {
     DType dtype =
         DType.fromTfName(proto.getDtype().name())
             .orElseThrow(
@@ -40,6 +44,19 @@ final class TensorProtoCodec {
     } catch (ArithmeticException e) {
       throw ServingException.invalid(
           "input '" + name + "': shape " + Arrays.toString(shape) + " is too large");
+    }
+    long expanded = count * Math.max(1, dtype.elementSize());
+    if (expanded > maxBytes) {
+      throw ServingException.invalid(
+          "input '"
+              + name
+              + "': shape "
+              + Arrays.toString(shape)
+              + " holds "
+              + expanded
+              + " bytes, more than a request may carry ("
+              + maxBytes
+              + ")");
     }
     if (dtype == DType.BYTES) {
       return strings(name, shape, count, proto.getStringValList());

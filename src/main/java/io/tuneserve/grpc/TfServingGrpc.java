@@ -54,8 +54,18 @@ final class TfServingGrpc {
   private final GrpcCalls calls;
   private final InferenceService inference;
   private final ModelManager manager;
+  private final long maxBytes;
 
-  TfServingGrpc(Vertx vertx, GrpcCalls calls, InferenceService inference, ModelManager manager) {
+  /**
+   * @param maxBytes the most bytes a request's tensors may hold
+   */
+  TfServingGrpc(
+      Vertx vertx,
+      GrpcCalls calls,
+      InferenceService inference,
+      ModelManager manager,
+      long maxBytes) {
+    this.maxBytes = maxBytes;
     this.vertx = vertx;
     this.calls = calls;
     this.inference = inference;
@@ -68,18 +78,19 @@ final class TfServingGrpc {
             PredictionServiceGrpcService.SERVICE_NAME,
             PredictionServiceGrpcService.SERVICE_DESCRIPTOR)
         .bind(
-            PredictionServiceGrpcService.Predict, request -> calls.guarded(request, this::predict))
+            GrpcCalls.lenient(PredictionServiceGrpcService.Predict),
+            request -> calls.guarded(request, this::predict))
         .bind(
-            PredictionServiceGrpcService.Classify,
+            GrpcCalls.lenient(PredictionServiceGrpcService.Classify),
             request -> calls.guarded(request, examples::classify))
         .bind(
-            PredictionServiceGrpcService.Regress,
+            GrpcCalls.lenient(PredictionServiceGrpcService.Regress),
             request -> calls.guarded(request, examples::regress))
         .bind(
-            PredictionServiceGrpcService.MultiInference,
+            GrpcCalls.lenient(PredictionServiceGrpcService.MultiInference),
             request -> calls.guarded(request, examples::multiInference))
         .bind(
-            PredictionServiceGrpcService.GetModelMetadata,
+            GrpcCalls.lenient(PredictionServiceGrpcService.GetModelMetadata),
             request -> calls.guarded(request, (message, scope) -> metadata(message)))
         .build();
   }
@@ -88,7 +99,7 @@ final class TfServingGrpc {
     return Service.service(
             ModelServiceGrpcService.SERVICE_NAME, ModelServiceGrpcService.SERVICE_DESCRIPTOR)
         .bind(
-            ModelServiceGrpcService.GetModelStatus,
+            GrpcCalls.lenient(ModelServiceGrpcService.GetModelStatus),
             request -> calls.guarded(request, (message, scope) -> status(message)))
         .build();
   }
@@ -126,12 +137,13 @@ final class TfServingGrpc {
         .map(TfServingGrpc::encode);
   }
 
-  private static DecodedRequest decode(ModelView view, String key, PredictRequest message) {
+  private DecodedRequest decode(ModelView view, String key, PredictRequest message) {
     SignatureSpec signature = view.signature(key);
     Map<String, TensorData> inputs = new HashMap<>();
     for (Map.Entry<String, TensorProto> input : message.getInputsMap().entrySet()) {
       signature.input(input.getKey());
-      inputs.put(input.getKey(), TensorProtoCodec.decode(input.getKey(), input.getValue()));
+      inputs.put(
+          input.getKey(), TensorProtoCodec.decode(input.getKey(), input.getValue(), maxBytes));
     }
     for (String name : signature.inputs().keySet()) {
       if (!inputs.containsKey(name)) {
