@@ -206,10 +206,10 @@ public final class Harness implements Callable<Integer> {
           report,
           COMPUTE_MODEL + " server (demo model)",
           new LoadRunner(vertx, "127.0.0.1", port, model),
-          List.of(Protocol.OIP_BINARY, Protocol.TFS_JPEG),
+          List.of(Protocol.OIP_BINARY, Protocol.GRPC, Protocol.TFS_JPEG),
           new Payloads(report.limit.input(), 1, 42));
       LoadRunner runner = new LoadRunner(vertx, "127.0.0.1", port, COMPUTE_MODEL);
-      for (Protocol protocol : List.of(Protocol.OIP_BINARY, Protocol.TFS_JPEG)) {
+      for (Protocol protocol : List.of(Protocol.OIP_BINARY, Protocol.GRPC, Protocol.TFS_JPEG)) {
         runner.closedLoop(COMPUTE_MODEL, protocol, single, Report.COMPUTE_CONCURRENCY, 0, quick ? 5 : 20);
         StepResult result =
             runner.closedLoop(COMPUTE_MODEL, protocol, single, Report.COMPUTE_CONCURRENCY, warmup, step);

@@ -117,6 +117,80 @@ final class LoadRunner {
     };
   }
 
+  private Sender grpcSender(io.vertx.grpc.client.GrpcClient client, Payloads payloads) {
+    io.tuneserve.grpc.proto.inference.GRPCInferenceServiceGrpcClient stub =
+        io.tuneserve.grpc.proto.inference.GRPCInferenceServiceGrpcClient.create(
+            client, io.vertx.core.net.SocketAddress.inetSocketAddress(port, host));
+    io.tuneserve.grpc.proto.inference.ModelInferRequest request = payloads.grpcRequest(model, "");
+    return new Sender() {
+      @Override
+      public Future<Void> send() {
+        return stub.modelInfer(request).mapEmpty();
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  /** One ModelStreamInfer stream per virtual user: each send writes a request and waits for its answer by id. */
+  private Sender streamSender(io.vertx.grpc.client.GrpcClient client, Payloads payloads) throws Exception {
+    java.util.Map<String, Promise<Void>> pending = new java.util.concurrent.ConcurrentHashMap<>();
+    io.vertx.grpc.client.GrpcClientRequest<
+            io.tuneserve.grpc.proto.inference.ModelInferRequest,
+            io.tuneserve.grpc.proto.inference.ModelStreamInferResponse>
+        stream =
+            client
+                .request(
+                    io.vertx.core.net.SocketAddress.inetSocketAddress(port, host),
+                    io.tuneserve.grpc.proto.inference.GRPCInferenceServiceGrpcClient.ModelStreamInfer)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+    stream
+        .response()
+        .onSuccess(
+            response ->
+                response.handler(
+                    answer -> {
+                      Promise<Void> waiting = pending.remove(answer.getInferResponse().getId());
+                      if (waiting == null) {
+                        return;
+                      }
+                      if (answer.getErrorMessage().isEmpty()) {
+                        waiting.complete();
+                      } else {
+                        waiting.fail(answer.getErrorMessage());
+                      }
+                    }));
+    AtomicLong ids = new AtomicLong();
+    return new Sender() {
+      @Override
+      public Future<Void> send() {
+        String id = Long.toString(ids.incrementAndGet());
+        Promise<Void> answered = Promise.promise();
+        pending.put(id, answered);
+        stream.write(payloads.grpcRequest(model, id));
+        return answered.future();
+      }
+
+      @Override
+      public void close() {
+        stream.end();
+      }
+    };
+  }
+
+  private io.vertx.grpc.client.GrpcClient grpcClient() {
+    return io.vertx.grpc.client.GrpcClient.client(
+        vertx,
+        new io.vertx.grpc.client.GrpcClientOptions().setMaxMessageSize(256L << 20),
+        new HttpClientOptions()
+            .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2)
+            .setHttp2ClearTextUpgrade(false)
+            .setTcpNoDelay(true));
+  }
+
   private HttpClient httpClient(int connections) {
     return vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
@@ -156,9 +230,16 @@ final class LoadRunner {
       String target, Protocol protocol, Payloads payloads, int concurrency, double warmupSeconds, double seconds)
       throws Exception {
     HttpClient client = httpClient(concurrency);
+    io.vertx.grpc.client.GrpcClient grpc = grpcClient();
     List<Sender> senders = new ArrayList<>();
     for (int i = 0; i < concurrency; i++) {
-      senders.add(protocol == Protocol.WEBSOCKET ? socketSender(payloads) : httpSender(client, protocol, payloads));
+      senders.add(
+          switch (protocol) {
+            case WEBSOCKET -> socketSender(payloads);
+            case GRPC -> grpcSender(grpc, payloads);
+            case GRPC_STREAM -> streamSender(grpc, payloads);
+            default -> httpSender(client, protocol, payloads);
+          });
     }
     Histogram latency = new ConcurrentHistogram(MAX_LATENCY_MICROS, 3);
     AtomicLong requests = new AtomicLong();
@@ -177,6 +258,7 @@ final class LoadRunner {
     }
     senders.forEach(Sender::close);
     client.close();
+    grpc.close();
     return new StepResult(
         target, protocol, payloads.images, concurrency, 0, requests.get(), errors.total(), seconds, latency, errors.counts());
   }

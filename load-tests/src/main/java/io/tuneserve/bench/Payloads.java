@@ -64,6 +64,26 @@ final class Payloads {
         + " \"outputs\": [{\"name\": \"" + input.output() + "\", \"parameters\": {\"binary_data\": true}}]}";
   }
 
+  /** The same tensor as an OIP gRPC request, in raw_input_contents. */
+  io.tuneserve.grpc.proto.inference.ModelInferRequest grpcRequest(String model, String id) {
+    io.tuneserve.grpc.proto.inference.ModelInferRequest.InferInputTensor.Builder tensor =
+        io.tuneserve.grpc.proto.inference.ModelInferRequest.InferInputTensor.newBuilder()
+            .setName(input.input())
+            .setDatatype("FP32");
+    for (long dim : input.shape(images)) {
+      tensor.addShape(dim);
+    }
+    return io.tuneserve.grpc.proto.inference.ModelInferRequest.newBuilder()
+        .setModelName(model)
+        .setId(id)
+        .addInputs(tensor)
+        .addOutputs(
+            io.tuneserve.grpc.proto.inference.ModelInferRequest.InferRequestedOutputTensor.newBuilder()
+                .setName(input.output()))
+        .addRawInputContents(com.google.protobuf.UnsafeByteOperations.unsafeWrap(tensorBytes))
+        .build();
+  }
+
   String socketHeader(String id) {
     return String.format(Locale.ROOT, socketHeader, id);
   }

@@ -194,6 +194,18 @@ final class Report {
                 String.format(Locale.ROOT, "queue delay %.0f + 3 full batches (3 x %.2f)", delay, fullBatchMs())));
       }
     }
+    for (Protocol[] pair :
+        new Protocol[][] {{Protocol.GRPC, Protocol.OIP_BINARY}, {Protocol.GRPC_STREAM, Protocol.WEBSOCKET}}) {
+      StepResult grpc = at(steps, "tuneserve", pair[0], 1, 64);
+      StepResult other = at(steps, "tuneserve", pair[1], 1, 64);
+      if (grpc != null && other != null) {
+        md.append(
+            target(
+                "1 image, c=64, " + pair[0].label + " / " + pair[1].label + " (requests/s)",
+                grpc.requestsPerSecond() / other.requestsPerSecond(),
+                1.0));
+      }
+    }
     double[] batchesAllowed = {3, 5};
     for (int i = 0; i < openLoop.size() && i < batchesAllowed.length; i++) {
       StepResult open = openLoop.get(i);
@@ -321,7 +333,10 @@ final class Report {
   }
 
   private static boolean isBinary(Protocol protocol) {
-    return protocol == Protocol.OIP_BINARY || protocol == Protocol.WEBSOCKET;
+    return protocol == Protocol.OIP_BINARY
+        || protocol == Protocol.WEBSOCKET
+        || protocol == Protocol.GRPC
+        || protocol == Protocol.GRPC_STREAM;
   }
 
   private static double goalOneImage(Protocol protocol) {
