@@ -15,7 +15,8 @@ import javax.imageio.ImageIO;
 /** Throughput and p99 against concurrency, one line per protocol, drawn with Java 2D. */
 final class Plot {
   private static final Color[] COLORS = {
-    new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728)
+    new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
+    new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2)
   };
   private static final int PANEL_W = 520;
   private static final int PANEL_H = 340;
