@@ -32,6 +32,8 @@ public final class GrpcApi {
    *     run, as the HTTP API's tokens decide; null when it may
    * @param maxMessageBytes the largest request message taken
    * @param maxInFlightPerStream requests of one stream in the server at once
+   * @param streams registers what ends a stream when the server shuts down, returning what
+   *     unregisters it
    */
   public static Handler<HttpServerRequest> server(
       Vertx vertx,
@@ -42,7 +44,8 @@ public final class GrpcApi {
       UnaryOperator<String> managementRefusal,
       String serverVersion,
       long maxMessageBytes,
-      int maxInFlightPerStream) {
+      int maxInFlightPerStream,
+      UnaryOperator<Runnable> streams) {
     GrpcServer server =
         GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(maxMessageBytes));
     GrpcCalls calls = new GrpcCalls(vertx, inferenceRefusal, managementRefusal);
@@ -52,7 +55,14 @@ public final class GrpcApi {
             tfServing.predictionService(),
             tfServing.modelService(),
             new OipGrpc(
-                    vertx, calls, inference, manager, ready, serverVersion, maxInFlightPerStream)
+                    vertx,
+                    calls,
+                    inference,
+                    manager,
+                    ready,
+                    serverVersion,
+                    maxInFlightPerStream,
+                    streams)
                 .service());
     HealthService health = HealthService.create(vertx);
     health.register("", () -> Future.succeededFuture(ready.getAsBoolean()));

@@ -43,6 +43,7 @@ final class OipGrpc {
   private final String serverVersion;
   private final int maxInFlight;
   private final RepositoryGrpc repository;
+  private final java.util.function.UnaryOperator<Runnable> streams;
 
   OipGrpc(
       Vertx vertx,
@@ -51,7 +52,8 @@ final class OipGrpc {
       ModelManager manager,
       BooleanSupplier ready,
       String serverVersion,
-      int maxInFlight) {
+      int maxInFlight,
+      java.util.function.UnaryOperator<Runnable> streams) {
     this.vertx = vertx;
     this.calls = calls;
     this.inference = inference;
@@ -60,6 +62,7 @@ final class OipGrpc {
     this.serverVersion = serverVersion;
     this.maxInFlight = maxInFlight;
     this.repository = new RepositoryGrpc(vertx, manager);
+    this.streams = streams;
   }
 
   Service service() {
@@ -142,8 +145,41 @@ final class OipGrpc {
                     .build()));
     int[] inFlight = {0};
     boolean[] halfClosed = {false};
+    boolean[] ended = {false};
+    boolean[] draining = {false};
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    Runnable[] unregister = {() -> {}};
+    Runnable endIfDone =
+        () -> {
+          if (halfClosed[0] && inFlight[0] == 0 && !ended[0]) {
+            ended[0] = true;
+            unregister[0].run();
+            if (draining[0]) {
+              response
+                  .status(io.vertx.grpc.common.GrpcStatus.UNAVAILABLE)
+                  .statusMessage("the server is shutting down; send the rest to another node")
+                  .end();
+            } else {
+              response.end();
+            }
+          }
+        };
+    // On shutdown the stream stops being read, answers what it has in flight, then ends.
+    unregister[0] =
+        streams.apply(
+            () ->
+                context.runOnContext(
+                    v -> {
+                      draining[0] = true;
+                      halfClosed[0] = true;
+                      request.pause();
+                      endIfDone.run();
+                    }));
     request.handler(
         decoded -> {
+          if (halfClosed[0]) {
+            return;
+          }
           if (decoded.error() != null) {
             response.write(
                 ModelStreamInferResponse.newBuilder()
@@ -174,23 +210,19 @@ final class OipGrpc {
                               .setModelVersion(message.getModelVersion())
                               .setId(message.getId()));
                 }
-                if (scope.stopped(System.nanoTime()) == null) {
+                if (scope.stopped(System.nanoTime()) == null && !ended[0]) {
                   response.write(out.build());
                 }
-                if (inFlight[0]-- == maxInFlight) {
+                if (inFlight[0]-- == maxInFlight && !halfClosed[0]) {
                   request.resume();
                 }
-                if (halfClosed[0] && inFlight[0] == 0) {
-                  response.end();
-                }
+                endIfDone.run();
               });
         });
     request.endHandler(
-        ended -> {
+        end -> {
           halfClosed[0] = true;
-          if (inFlight[0] == 0) {
-            response.end();
-          }
+          endIfDone.run();
         });
   }
 

@@ -52,7 +52,8 @@ public final class HttpVerticle extends VerticleBase {
             tokens::refusal,
             parts.serverVersion(),
             settings.maxBodyBytes(),
-            settings.maxInFlightPerSocket());
+            settings.maxInFlightPerSocket(),
+            streams::add);
     router
         .route()
         .handler(
