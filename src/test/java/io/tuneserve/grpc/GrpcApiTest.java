@@ -230,22 +230,7 @@ class GrpcApiTest {
                     done.complete(null);
                   }
                 });
-    ByteBuffer raw = ByteBuffer.allocate(784 * 4).order(ByteOrder.LITTLE_ENDIAN);
-    for (float pixel : image) {
-      raw.putFloat(pixel);
-    }
-    ModelInferRequest.Builder request =
-        ModelInferRequest.newBuilder()
-            .setModelName("fashion-convnet")
-            .addInputs(
-                ModelInferRequest.InferInputTensor.newBuilder()
-                    .setName("images")
-                    .setDatatype("FP32")
-                    .addShape(1)
-                    .addShape(28)
-                    .addShape(28)
-                    .addShape(1))
-            .addRawInputContents(ByteString.copyFrom(raw.array()));
+    ModelInferRequest.Builder request = DemoRequests.oneImage(image);
     int count = 200;
     for (int i = 0; i < count; i++) {
       requests.onNext(request.clone().setId("r" + i).build());

@@ -2,7 +2,6 @@ package io.tuneserve.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -48,19 +47,7 @@ class GrpcDrainTest {
                       ended.complete(Status.OK);
                     }
                   });
-      ModelInferRequest request =
-          ModelInferRequest.newBuilder()
-              .setModelName("fashion-convnet")
-              .addInputs(
-                  ModelInferRequest.InferInputTensor.newBuilder()
-                      .setName("images")
-                      .setDatatype("FP32")
-                      .addShape(1)
-                      .addShape(28)
-                      .addShape(28)
-                      .addShape(1))
-              .addRawInputContents(ByteString.copyFrom(new byte[784 * 4]))
-              .build();
+      ModelInferRequest request = DemoRequests.oneImage(new float[784]).build();
       for (int i = 0; i < 20; i++) {
         requests.onNext(request.toBuilder().setId("r" + i).build());
       }
