@@ -33,7 +33,12 @@ public final class RawTensors {
                 + " bytes, binary_data_size is "
                 + size);
       }
-      return TensorData.ofRaw(dtype, shape, Arrays.copyOfRange(body, offset, offset + size));
+      // A body that is this tensor alone (a gRPC raw entry) is taken as it is, not copied again.
+      byte[] raw =
+          offset == 0 && size == body.length
+              ? body
+              : Arrays.copyOfRange(body, offset, offset + size);
+      return TensorData.ofRaw(dtype, shape, raw);
     }
     ByteBuffer in = ByteBuffer.wrap(body, offset, size).order(ByteOrder.LITTLE_ENDIAN);
     if (count > size / 4) {
