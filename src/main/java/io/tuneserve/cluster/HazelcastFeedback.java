@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
@@ -81,12 +82,12 @@ final class HazelcastFeedback implements FeedbackStore {
   }
 
   @Override
-  public void keepPrediction(String id, Prediction prediction, Duration ttl) {
+  public CompletionStage<Void> keepPrediction(String id, Prediction prediction, Duration ttl) {
     ObjectNode json = MirroredMap.json().createObjectNode();
     json.put("model", prediction.model());
     json.put("version", prediction.version());
     json.put("image", Base64.getEncoder().encodeToString(prediction.image()));
-    predictions.setAsync(id, json.toString(), ttl.toMillis(), TimeUnit.MILLISECONDS);
+    return predictions.setAsync(id, json.toString(), ttl.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.tuneserve.feedback;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.function.UnaryOperator;
 
 /** Models' continual settings, feedback bookkeeping and recent predictions, cluster-wide. */
@@ -28,8 +29,11 @@ public interface FeedbackStore {
   /** Changes a model's feedback state under its cluster-wide lock; returns the new state. */
   FeedbackState update(String model, UnaryOperator<FeedbackState> change);
 
-  /** Holds a prediction's image for {@code ttl}, by id. */
-  void keepPrediction(String id, Prediction prediction, Duration ttl);
+  /**
+   * Holds a prediction's image for {@code ttl}, by id; completes once every node can find it, so
+   * the answer that names the id goes out only then.
+   */
+  CompletionStage<Void> keepPrediction(String id, Prediction prediction, Duration ttl);
 
   Optional<Prediction> prediction(String id);
 

@@ -12,6 +12,7 @@ import io.tuneserve.model.TensorSpec;
 import io.tuneserve.repository.ModelSettings;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ModelView;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -71,7 +72,7 @@ final class ImageApi {
     RequestScope scope = RequestScopes.of(ctx);
     Calls.start(
             ctx, true, () -> inference.infer(model, version, view -> decode(view, image), scope))
-        .map(result -> encode(result, topK, keep(model, result, image)))
+        .compose(result -> keep(ctx, model, result, image).map(id -> encode(result, topK, id)))
         .onSuccess(reply -> Replies.send(ctx, 200, reply))
         .onFailure(ctx::fail);
   }
@@ -142,19 +143,22 @@ final class ImageApi {
 
   /**
    * Holds the image of a prediction where the model's continual settings ask for it, so feedback
-   * can name it; its id, or null.
+   * can name it on any node; its id once held, or null.
    */
-  private String keep(String model, InferenceResult result, byte[] image) {
+  private Future<String> keep(
+      RoutingContext ctx, String model, InferenceResult result, byte[] image) {
     if (!feedback.policy(model).map(p -> p.keepPredictions()).orElse(false)) {
-      return null;
+      return Future.succeededFuture(null);
     }
     String id = java.util.UUID.randomUUID().toString();
-    feedback.keepPrediction(
-        id,
-        new io.tuneserve.feedback.FeedbackStore.Prediction(
-            model, result.version().version(), image),
-        PREDICTIONS_KEPT);
-    return id;
+    return Future.fromCompletionStage(
+            feedback.keepPrediction(
+                id,
+                new io.tuneserve.feedback.FeedbackStore.Prediction(
+                    model, result.version().version(), image),
+                PREDICTIONS_KEPT),
+            ctx.vertx().getOrCreateContext())
+        .map(held -> id);
   }
 
   private static Buffer encode(InferenceResult result, int topK, String id) {

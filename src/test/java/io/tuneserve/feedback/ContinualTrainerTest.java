@@ -70,7 +70,10 @@ class ContinualTrainerTest {
     }
 
     @Override
-    public void keepPrediction(String id, Prediction prediction, Duration ttl) {}
+    public java.util.concurrent.CompletionStage<Void> keepPrediction(
+        String id, Prediction prediction, Duration ttl) {
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
 
     @Override
     public Optional<Prediction> prediction(String id) {
