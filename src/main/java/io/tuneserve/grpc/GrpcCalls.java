@@ -135,10 +135,7 @@ final class GrpcCalls {
 
   /** Ends a call with the status and message a failure means. */
   static void end(GrpcServerResponse<?, ?> response, Throwable error) {
-    Throwable cause =
-        error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-            ? error.getCause()
-            : error;
+    Throwable cause = unwrapped(error);
     GrpcStatus status = status(cause);
     if (status == GrpcStatus.INTERNAL) {
       LOG.log(Level.WARNING, "a gRPC call failed", cause);
@@ -204,12 +201,16 @@ final class GrpcCalls {
         method.serviceName(), method.methodName(), method.encoder(), reading);
   }
 
+  /** The failure itself, out of the CompletionException a future may wrap it in. */
+  private static Throwable unwrapped(Throwable error) {
+    return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        ? error.getCause()
+        : error;
+  }
+
   /** What a failure says to the client. */
   static String describe(Throwable error) {
-    Throwable cause =
-        error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-            ? error.getCause()
-            : error;
+    Throwable cause = unwrapped(error);
     return cause.getMessage() == null ? cause.toString() : cause.getMessage();
   }
 

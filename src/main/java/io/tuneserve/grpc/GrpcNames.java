@@ -6,6 +6,8 @@ import java.util.OptionalLong;
 
 /** The model names and version strings gRPC requests carry, checked as the HTTP paths are. */
 final class GrpcNames {
+  static final String NO_MODEL = "the request names no model";
+
   private GrpcNames() {}
 
   /** A model name; {@code missing} is the message when it is empty. */

@@ -19,14 +19,12 @@ import io.tuneserve.model.TensorSpec;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ModelStatus;
 import io.tuneserve.serving.ServedVersion;
-import io.tuneserve.serving.VersionState;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import io.vertx.grpc.server.Service;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -226,18 +224,14 @@ final class OipGrpc {
         });
   }
 
-  private static String model(String name) {
-    return GrpcNames.model(name, "the request names no model");
-  }
-
-  private static OptionalLong version(String version) {
-    return GrpcNames.version(version);
-  }
-
   private Future<ModelReadyResponse> modelReady(ModelReadyRequest message) {
     boolean isReady;
     try {
-      manager.acquire(model(message.getName()), version(message.getVersion())).release();
+      manager
+          .acquire(
+              GrpcNames.model(message.getName(), GrpcNames.NO_MODEL),
+              GrpcNames.version(message.getVersion()))
+          .release();
       isReady = true;
     } catch (ServingException e) {
       isReady = false;
@@ -246,13 +240,12 @@ final class OipGrpc {
   }
 
   private Future<ModelMetadataResponse> metadata(ModelMetadataRequest message) {
-    String model = model(message.getName());
-    ServedVersion served = manager.acquire(model, version(message.getVersion()));
+    String model = GrpcNames.model(message.getName(), GrpcNames.NO_MODEL);
+    ServedVersion served = manager.acquire(model, GrpcNames.version(message.getVersion()));
     try {
       List<String> versions =
-          manager.status(model).map(ModelStatus::versions).orElse(List.of()).stream()
-              .filter(v -> v.state() == VersionState.AVAILABLE)
-              .map(v -> Long.toString(v.version()))
+          manager.status(model).map(ModelStatus::availableVersions).orElse(List.of()).stream()
+              .map(String::valueOf)
               .toList();
       SignatureSpec signature = served.signature(SignatureSpec.DEFAULT_KEY);
       ModelMetadataResponse.Builder response =
@@ -280,11 +273,11 @@ final class OipGrpc {
   }
 
   private Future<ModelInferResponse> infer(ModelInferRequest message, RequestScope scope) {
-    String model = model(message.getModelName());
+    String model = GrpcNames.model(message.getModelName(), GrpcNames.NO_MODEL);
     return Future.fromCompletionStage(
             inference.infer(
                 model,
-                version(message.getModelVersion()),
+                GrpcNames.version(message.getModelVersion()),
                 view -> OipInferCodec.decode(view, message),
                 scope),
             vertx.getOrCreateContext())

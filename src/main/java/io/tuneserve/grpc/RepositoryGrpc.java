@@ -53,13 +53,13 @@ final class RepositoryGrpc {
   }
 
   Future<RepositoryModelLoadResponse> load(RepositoryModelLoadRequest message) {
-    String model = GrpcNames.model(message.getModelName(), "the request names no model");
+    String model = GrpcNames.model(message.getModelName(), GrpcNames.NO_MODEL);
     return Future.fromCompletionStage(manager.load(model), vertx.getOrCreateContext())
         .map(done -> RepositoryModelLoadResponse.getDefaultInstance());
   }
 
   Future<RepositoryModelUnloadResponse> unload(RepositoryModelUnloadRequest message) {
-    String model = GrpcNames.model(message.getModelName(), "the request names no model");
+    String model = GrpcNames.model(message.getModelName(), GrpcNames.NO_MODEL);
     return Future.fromCompletionStage(manager.unload(model), vertx.getOrCreateContext())
         .map(done -> RepositoryModelUnloadResponse.getDefaultInstance());
   }

@@ -249,9 +249,7 @@ final class TfServingGrpc {
     String model = model(spec);
     OptionalLong version = version(spec);
     ModelStatus status =
-        manager
-            .status(model)
-            .orElseThrow(() -> ServingException.notFound(notFound(model, version)));
+        manager.status(model).orElseThrow(() -> ModelManager.notFound(model, version));
     GetModelStatusResponse.Builder response = GetModelStatusResponse.newBuilder();
     for (VersionStatus v : status.versions()) {
       if (version.isPresent() && v.version() != version.getAsLong()) {
@@ -268,15 +266,8 @@ final class TfServingGrpc {
                       .setErrorMessage(v.error() == null ? "" : v.error())));
     }
     if (response.getModelVersionStatusCount() == 0) {
-      throw ServingException.notFound(notFound(model, version));
+      throw ModelManager.notFound(model, version);
     }
     return Future.succeededFuture(response.build());
-  }
-
-  private static String notFound(String model, OptionalLong version) {
-    return "Servable not found for request: "
-        + (version.isPresent()
-            ? "Specific(" + model + ", " + version.getAsLong() + ")"
-            : "Latest(" + model + ")");
   }
 }

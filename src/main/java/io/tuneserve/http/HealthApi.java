@@ -23,6 +23,11 @@ final class HealthApi {
     router.get("/metrics").handler(this::metrics);
   }
 
+  /** Whether the node should get traffic (gRPC's readiness and health too). */
+  boolean ready() {
+    return notReady() == null;
+  }
+
   /** Why the node should get no traffic, or null when it should. */
   private String notReady() {
     if (draining.started()) {

@@ -40,6 +40,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    HealthApi health = new HealthApi(parts.node(), parts.draining(), parts.prometheus());
     TokenGuard tokens = new TokenGuard(settings.tokens(), settings.protectInference());
     // gRPC calls go to the gRPC server before anything reads their bodies as HTTP requests do.
     Handler<HttpServerRequest> grpc =
@@ -47,7 +48,7 @@ public final class HttpVerticle extends VerticleBase {
             vertx,
             inference,
             manager,
-            () -> !parts.draining().started() && parts.node().converged(),
+            health::ready,
             tokens::inferenceRefusal,
             tokens::refusal,
             parts.serverVersion(),
@@ -95,7 +96,7 @@ public final class HttpVerticle extends VerticleBase {
     // inference routes, which take nearly every request, come first.
     oip.mount(router);
     new TfServingApi(inference, manager, settings.maxImagePixels()).mount(router);
-    new HealthApi(parts.node(), parts.draining(), parts.prometheus()).mount(router);
+    health.mount(router);
     new ImageApi(inference, manager, settings.maxImagePixels(), parts.feedback()).mount(router);
     new TfServingExamplesApi(inference, manager).mount(router);
     new LayersApi(manager).mount(router);

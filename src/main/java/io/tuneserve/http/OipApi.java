@@ -9,7 +9,6 @@ import io.tuneserve.model.TensorSpec;
 import io.tuneserve.serving.ModelManager;
 import io.tuneserve.serving.ModelStatus;
 import io.tuneserve.serving.ServedVersion;
-import io.tuneserve.serving.VersionState;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
@@ -101,10 +100,7 @@ final class OipApi {
   private void modelMetadata(RoutingContext ctx, ServedVersion served) {
     String model = served.name();
     List<Long> versions =
-        manager.status(model).map(ModelStatus::versions).orElse(List.of()).stream()
-            .filter(v -> v.state() == VersionState.AVAILABLE)
-            .map(v -> v.version())
-            .toList();
+        manager.status(model).map(ModelStatus::availableVersions).orElse(List.of());
     SignatureSpec signature = served.signature(SignatureSpec.DEFAULT_KEY);
     Replies.json(
         ctx,

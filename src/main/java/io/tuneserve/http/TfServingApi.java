@@ -63,13 +63,14 @@ final class TfServingApi {
   private void status(RoutingContext ctx) {
     String model = PathParams.model(ctx);
     OptionalLong version = PathParams.version(ctx, manager);
-    ModelStatus status = manager.status(model).orElseThrow(() -> notFound(model, version));
+    ModelStatus status =
+        manager.status(model).orElseThrow(() -> ModelManager.notFound(model, version));
     List<VersionStatus> versions =
         status.versions().stream()
             .filter(v -> version.isEmpty() || v.version() == version.getAsLong())
             .toList();
     if (versions.isEmpty()) {
-      throw notFound(model, version);
+      throw ModelManager.notFound(model, version);
     }
     Replies.json(
         ctx,
@@ -99,14 +100,6 @@ final class TfServingApi {
           }
           json.writeEndObject();
         });
-  }
-
-  private static ServingException notFound(String model, OptionalLong version) {
-    return ServingException.notFound(
-        "Servable not found for request: "
-            + (version.isPresent()
-                ? "Specific(" + model + ", " + version.getAsLong() + ")"
-                : "Latest(" + model + ")"));
   }
 
   private void metadata(RoutingContext ctx) {

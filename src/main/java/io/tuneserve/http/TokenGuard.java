@@ -74,19 +74,24 @@ final class TokenGuard implements Handler<RoutingContext> {
     if (accepted.isEmpty()) {
       return null;
     }
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+    String token = bearer(authorization);
+    if (token == null) {
       return "this call needs a token: authorization: Bearer <token>";
     }
-    return accepts(authorization.substring(7).strip()) ? null : "the token is not valid";
+    return accepts(token) ? null : "the token is not valid";
   }
 
   /** The token a request presents, from its Authorization header or access_token; or null. */
   static String presented(RoutingContext ctx) {
-    String header = ctx.request().getHeader("authorization");
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return header.substring(7).strip();
-    }
-    return ctx.request().getParam("access_token");
+    String token = bearer(ctx.request().getHeader("authorization"));
+    return token != null ? token : ctx.request().getParam("access_token");
+  }
+
+  /** The token of an {@code Authorization: Bearer <token>} header, or null. */
+  private static String bearer(String header) {
+    return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+        ? header.substring(7).strip()
+        : null;
   }
 
   private boolean accepts(String token) {

@@ -383,14 +383,19 @@ public final class ModelManager implements AutoCloseable {
    * Takes a hold on the requested version (the newest available one when none is given). The caller
    * must {@link ServedVersion#release} it.
    */
+  /** TF Serving's error for a model, or version of it, that is not served. */
+  public static ServingException notFound(String model, OptionalLong version) {
+    return ServingException.notFound(
+        "Servable not found for request: "
+            + (version.isPresent()
+                ? "Specific(" + model + ", " + version.getAsLong() + ")"
+                : "Latest(" + model + ")"));
+  }
+
   public ServedVersion acquire(String name, OptionalLong version) {
     ManagedModel model = models.get(name);
     if (model == null) {
-      throw ServingException.notFound(
-          "Servable not found for request: "
-              + (version.isPresent()
-                  ? "Specific(" + name + ", " + version.getAsLong() + ")"
-                  : "Latest(" + name + ")"));
+      throw notFound(name, version);
     }
     Long stable = version.isPresent() ? null : labels.of(name).get(VersionLabels.STABLE);
     if (stable != null) {

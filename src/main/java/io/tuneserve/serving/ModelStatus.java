@@ -16,6 +16,14 @@ public record ModelStatus(
     return settingsError != null ? settingsError : unloaded ? "unloaded" : "no version on disk";
   }
 
+  /** The versions that serve now, ascending. */
+  public java.util.List<Long> availableVersions() {
+    return versions.stream()
+        .filter(v -> v.state() == VersionState.AVAILABLE)
+        .map(VersionStatus::version)
+        .toList();
+  }
+
   public boolean hasAvailableVersion() {
     return versions.stream().anyMatch(v -> v.state() == VersionState.AVAILABLE);
   }
