@@ -7,6 +7,7 @@ import io.tuneserve.serving.ModelManager;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -20,6 +21,12 @@ import io.vertx.ext.web.handler.StaticHandler;
  * encode; model execution happens on the inference worker threads.
  */
 public final class HttpVerticle extends VerticleBase {
+  /** Bytes a client may send on one HTTP/2 stream before the server acknowledges them. */
+  private static final int HTTP2_STREAM_WINDOW = 1 << 20;
+
+  /** Bytes a client may send on one HTTP/2 connection, all streams together, likewise. */
+  private static final int HTTP2_CONNECTION_WINDOW = 16 << 20;
+
   private final HttpSettings settings;
   private final InferenceService inference;
   private final ModelManager manager;
@@ -126,7 +133,11 @@ public final class HttpVerticle extends VerticleBase {
             .setCompressionSupported(false)
             .setMaxWebSocketFrameSize(frameLimit)
             .setMaxWebSocketMessageSize(frameLimit)
-            .setTcpNoDelay(true);
+            .setTcpNoDelay(true)
+            // HTTP/2's default windows (64 KiB per connection) stall a client with many calls
+            // in flight on one connection, as gRPC clients have; the stream's is grpc-java's.
+            .setInitialSettings(new Http2Settings().setInitialWindowSize(HTTP2_STREAM_WINDOW))
+            .setHttp2ConnectionWindowSize(HTTP2_CONNECTION_WINDOW);
     if (!settings.tlsCertFile().isBlank()) {
       // ALPN offers HTTP/2 beside HTTP/1.1, which gRPC over TLS needs.
       options
