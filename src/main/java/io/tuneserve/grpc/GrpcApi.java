@@ -1,6 +1,7 @@
 package io.tuneserve.grpc;
 
 import io.tuneserve.inference.InferenceService;
+import io.tuneserve.metrics.RequestRecorder;
 import io.tuneserve.serving.ModelManager;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -34,6 +35,7 @@ public final class GrpcApi {
    * @param maxInFlightPerStream requests of one stream in the server at once
    * @param streams registers what ends a stream when the server shuts down, returning what
    *     unregisters it
+   * @param requests where unary model and repository calls are counted
    */
   public static Handler<HttpServerRequest> server(
       Vertx vertx,
@@ -45,10 +47,11 @@ public final class GrpcApi {
       String serverVersion,
       long maxMessageBytes,
       int maxInFlightPerStream,
-      UnaryOperator<Runnable> streams) {
+      UnaryOperator<Runnable> streams,
+      RequestRecorder requests) {
     GrpcServer server =
         GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(maxMessageBytes));
-    GrpcCalls calls = new GrpcCalls(vertx, inferenceRefusal, managementRefusal);
+    GrpcCalls calls = new GrpcCalls(vertx, inferenceRefusal, managementRefusal, requests);
     TfServingGrpc tfServing = new TfServingGrpc(vertx, calls, inference, manager, maxMessageBytes);
     List<Service> services =
         List.of(

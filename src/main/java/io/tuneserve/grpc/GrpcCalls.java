@@ -1,8 +1,10 @@
 package io.tuneserve.grpc;
 
+import io.tuneserve.metrics.RequestRecorder;
 import io.tuneserve.model.RequestScope;
 import io.tuneserve.model.ServingException;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcMessageDecoder;
@@ -13,6 +15,7 @@ import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -26,30 +29,44 @@ import java.util.logging.Logger;
 final class GrpcCalls {
   private static final Logger LOG = Logger.getLogger(GrpcCalls.class.getName());
 
+  /** The API name under which TF Serving's gRPC calls are counted. */
+  static final String TF_SERVING_API = "tfserving_grpc";
+
+  /** The API name under which the Open Inference Protocol's model calls are counted. */
+  static final String OIP_API = "oip_grpc";
+
+  /** The API name under which repository calls are counted. */
+  static final String MANAGEMENT_API = "management_grpc";
+
   private final Vertx vertx;
   private final UnaryOperator<String> inferenceRefusal;
   private final UnaryOperator<String> managementRefusal;
+  private final RequestRecorder requests;
 
   /**
    * @param inferenceRefusal why a model call with the given {@code authorization} metadata (or
    *     null) may not run; null when it may
    * @param managementRefusal the same for repository calls
+   * @param requests where model and repository calls are counted
    */
   GrpcCalls(
       Vertx vertx,
       UnaryOperator<String> inferenceRefusal,
-      UnaryOperator<String> managementRefusal) {
+      UnaryOperator<String> managementRefusal,
+      RequestRecorder requests) {
     this.vertx = vertx;
     this.inferenceRefusal = inferenceRefusal;
     this.managementRefusal = managementRefusal;
+    this.requests = requests;
   }
 
-  /** A call that needs a token where inference does. */
+  /** A call that needs a token where inference does, counted under its service's API. */
   <Req, Resp> void guarded(
       GrpcServerRequest<Decoded<Req>, Resp> request,
       BiFunction<Req, RequestScope, Future<Resp>> method) {
-    if (admit(request)) {
-      open(request, method);
+    Outcome outcome = new Outcome(apiOf(request));
+    if (admit(request, inferenceRefusal, outcome)) {
+      run(request, method, outcome);
     }
   }
 
@@ -57,9 +74,17 @@ final class GrpcCalls {
   <Req, Resp> void managed(
       GrpcServerRequest<Decoded<Req>, Resp> request,
       BiFunction<Req, RequestScope, Future<Resp>> method) {
-    if (admit(request, managementRefusal)) {
-      open(request, method);
+    Outcome outcome = new Outcome(MANAGEMENT_API);
+    if (admit(request, managementRefusal, outcome)) {
+      run(request, method, outcome);
     }
+  }
+
+  /** A call anyone may make (liveness, readiness, server metadata), not counted. */
+  <Req, Resp> void open(
+      GrpcServerRequest<Decoded<Req>, Resp> request,
+      BiFunction<Req, RequestScope, Future<Resp>> method) {
+    run(request, method, null);
   }
 
   /**
@@ -67,35 +92,75 @@ final class GrpcCalls {
    * was missing.
    */
   boolean admit(GrpcServerRequest<?, ?> request) {
-    return admit(request, inferenceRefusal);
+    return admit(request, inferenceRefusal, null);
   }
 
-  private static boolean admit(GrpcServerRequest<?, ?> request, UnaryOperator<String> refusal) {
+  private static String apiOf(GrpcServerRequest<?, ?> request) {
+    return request.serviceName().packageName().startsWith("tensorflow") ? TF_SERVING_API : OIP_API;
+  }
+
+  private static boolean admit(
+      GrpcServerRequest<?, ?> request, UnaryOperator<String> refusal, Outcome outcome) {
     String refused = refusal.apply(request.headers().get("authorization"));
     if (refused == null) {
       return true;
     }
     request.handler(message -> {});
     request.response().status(GrpcStatus.UNAUTHENTICATED).statusMessage(refused).end();
+    if (outcome != null) {
+      outcome.ended(GrpcStatus.UNAUTHENTICATED);
+    }
     return false;
   }
 
-  /** A call anyone may make (liveness, readiness, server metadata). */
-  <Req, Resp> void open(
+  /** How a counted call ended, once: its API, the model it named, its status and time. */
+  private final class Outcome {
+    private final String api;
+    private final long start = System.nanoTime();
+    private GrpcNames.Target target = GrpcNames.Target.NONE;
+    private boolean counted;
+
+    Outcome(String api) {
+      this.api = api;
+    }
+
+    void named(Object message) {
+      target = GrpcNames.target(message);
+    }
+
+    void ended(GrpcStatus status) {
+      if (counted) {
+        return;
+      }
+      counted = true;
+      requests.record(
+          api, target.model(), target.version(), httpStatus(status), System.nanoTime() - start);
+    }
+  }
+
+  private <Req, Resp> void run(
       GrpcServerRequest<Decoded<Req>, Resp> request,
-      BiFunction<Req, RequestScope, Future<Resp>> method) {
+      BiFunction<Req, RequestScope, Future<Resp>> method,
+      Outcome outcome) {
     long timeout = request.timeout();
     RequestScope scope =
         timeout > 0
             ? RequestScope.unbounded().withTimeout(timeout, System.nanoTime())
             : RequestScope.unbounded();
     AtomicBoolean answered = new AtomicBoolean();
+    Consumer<Throwable> fail =
+        error -> {
+          GrpcStatus status = end(request.response(), error);
+          if (outcome != null) {
+            outcome.ended(status);
+          }
+        };
     request.exceptionHandler(e -> scope.clientGone());
     request.errorHandler(e -> scope.clientGone());
     request.invalidMessageHandler(
         invalid -> {
           if (answered.compareAndSet(false, true)) {
-            end(request.response(), tooLarge(invalid));
+            fail.accept(tooLarge(invalid));
           }
         });
     long timer =
@@ -104,12 +169,15 @@ final class GrpcCalls {
                 timeout,
                 fired -> {
                   if (answered.compareAndSet(false, true)) {
-                    end(request.response(), scope.timedOut());
+                    fail.accept(scope.timedOut());
                   }
                 })
             : -1;
     request.handler(
         decoded -> {
+          if (outcome != null && decoded.error() == null) {
+            outcome.named(decoded.message());
+          }
           Future<Resp> answer;
           try {
             answer = method.apply(decoded.message(), scope);
@@ -124,17 +192,40 @@ final class GrpcCalls {
                 if (!answered.compareAndSet(false, true)) {
                   return;
                 }
-                if (error == null) {
-                  request.response().send(reply);
-                } else {
-                  end(request.response(), error);
+                if (error != null) {
+                  fail.accept(error);
+                  return;
+                }
+                request.response().send(reply);
+                if (outcome != null) {
+                  outcome.ended(GrpcStatus.OK);
                 }
               });
         });
   }
 
-  /** Ends a call with the status and message a failure means. */
-  static void end(GrpcServerResponse<?, ?> response, Throwable error) {
+  /**
+   * The answer, or the failure of a passed timeout once {@code timeoutMillis} have passed without
+   * one: a request that names its own timeout is answered at its deadline, as the call's deadline
+   * is, not when its queue gets to dropping it.
+   */
+  <T> Future<T> byTimeout(Future<T> answer, RequestScope scope, long timeoutMillis) {
+    Promise<T> first = Promise.promise();
+    long timer = vertx.setTimer(timeoutMillis, fired -> first.tryFail(scope.timedOut()));
+    answer.onComplete(
+        (reply, error) -> {
+          vertx.cancelTimer(timer);
+          if (error == null) {
+            first.tryComplete(reply);
+          } else {
+            first.tryFail(error);
+          }
+        });
+    return first.future();
+  }
+
+  /** Ends a call with the status and message a failure means; returns the status. */
+  static GrpcStatus end(GrpcServerResponse<?, ?> response, Throwable error) {
     Throwable cause = unwrapped(error);
     GrpcStatus status = status(cause);
     if (status == GrpcStatus.INTERNAL) {
@@ -145,6 +236,28 @@ final class GrpcCalls {
     } catch (IllegalStateException e) {
       // the call already ended (the client went away)
     }
+    return status;
+  }
+
+  /**
+   * The HTTP status a gRPC status stands for, as {@code google.rpc.Code} maps them, so one query
+   * over {@code tuneserve_requests} sees HTTP and gRPC failures alike.
+   */
+  static int httpStatus(GrpcStatus status) {
+    return switch (status) {
+      case OK -> 200;
+      case INVALID_ARGUMENT, OUT_OF_RANGE -> 400;
+      case FAILED_PRECONDITION, ABORTED, ALREADY_EXISTS -> 409;
+      case UNAUTHENTICATED -> 401;
+      case PERMISSION_DENIED -> 403;
+      case NOT_FOUND -> 404;
+      case CANCELLED -> 499;
+      case RESOURCE_EXHAUSTED -> 429;
+      case UNIMPLEMENTED -> 501;
+      case UNAVAILABLE -> 503;
+      case DEADLINE_EXCEEDED -> 504;
+      default -> 500;
+    };
   }
 
   /** The failure of a message over the largest taken (the only message the transport refuses). */

@@ -272,15 +272,24 @@ final class OipGrpc {
     return tensor.build();
   }
 
-  private Future<ModelInferResponse> infer(ModelInferRequest message, RequestScope scope) {
+  /**
+   * One inference, within the call's scope and the request's own {@code timeout} parameter if it
+   * names one.
+   */
+  private Future<ModelInferResponse> infer(ModelInferRequest message, RequestScope call) {
     String model = GrpcNames.model(message.getModelName(), GrpcNames.NO_MODEL);
-    return Future.fromCompletionStage(
-            inference.infer(
-                model,
-                GrpcNames.version(message.getModelVersion()),
-                view -> OipInferCodec.decode(view, message),
-                scope),
-            vertx.getOrCreateContext())
-        .map(result -> OipInferCodec.encode(result, message));
+    long timeoutMillis = OipInferCodec.timeoutMillis(message);
+    RequestScope scope =
+        timeoutMillis > 0 ? call.withTimeout(timeoutMillis, System.nanoTime()) : call;
+    Future<ModelInferResponse> answer =
+        Future.fromCompletionStage(
+                inference.infer(
+                    model,
+                    GrpcNames.version(message.getModelVersion()),
+                    view -> OipInferCodec.decode(view, message),
+                    scope),
+                vertx.getOrCreateContext())
+            .map(result -> OipInferCodec.encode(result, message));
+    return timeoutMillis > 0 ? calls.byTimeout(answer, scope, timeoutMillis) : answer;
   }
 }

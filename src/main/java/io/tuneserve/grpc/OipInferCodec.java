@@ -10,6 +10,7 @@ import io.tuneserve.inference.DecodedRequest;
 import io.tuneserve.inference.InferenceResult;
 import io.tuneserve.inference.RawTensors;
 import io.tuneserve.model.DType;
+import io.tuneserve.model.RequestScope;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
@@ -31,6 +32,25 @@ import java.util.Set;
  */
 final class OipInferCodec {
   private OipInferCodec() {}
+
+  /**
+   * The request's {@code timeout} parameter (an integer of microseconds, Triton's convention) in
+   * whole milliseconds; -1 when it has none.
+   */
+  static long timeoutMillis(ModelInferRequest request) {
+    InferParameter timeout = request.getParametersMap().get("timeout");
+    if (timeout == null) {
+      return -1;
+    }
+    long micros =
+        switch (timeout.getParameterChoiceCase()) {
+          case INT64_PARAM -> timeout.getInt64Param();
+          case UINT64_PARAM ->
+              timeout.getUint64Param() < 0 ? Long.MAX_VALUE : timeout.getUint64Param();
+          default -> 0;
+        };
+    return RequestScope.timeoutMillisOfMicros(micros);
+  }
 
   static DecodedRequest decode(ModelView view, ModelInferRequest request) {
     String key = SignatureSpec.DEFAULT_KEY;

@@ -61,7 +61,8 @@ public final class HttpVerticle extends VerticleBase {
             parts.serverVersion(),
             settings.maxBodyBytes(),
             settings.maxInFlightPerSocket(),
-            streams::add);
+            streams::add,
+            this::recordRequest);
     router
         .route()
         .handler(
@@ -177,17 +178,21 @@ public final class HttpVerticle extends VerticleBase {
           if (api == null) {
             return;
           }
-          String model = ctx.pathParam("model");
-          boolean known = model != null && manager.knows(model);
-          String version = ctx.pathParam("version");
-          metrics.request(
+          recordRequest(
               api,
-              known ? model : "",
-              known && version != null ? version : "",
+              ctx.pathParam("model"),
+              ctx.pathParam("version"),
               ctx.response().getStatusCode(),
               System.nanoTime() - start);
         });
     ctx.next();
+  }
+
+  /** Counts a request; models the node does not know are counted without a name. */
+  private void recordRequest(String api, String model, String version, int status, long nanos) {
+    boolean known = model != null && !model.isEmpty() && manager.knows(model);
+    metrics.request(
+        api, known ? model : "", known && version != null ? version : "", status, nanos);
   }
 
   private static String apiOf(String path) {

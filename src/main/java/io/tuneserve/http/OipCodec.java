@@ -5,6 +5,7 @@ import io.tuneserve.inference.DecodedRequest;
 import io.tuneserve.inference.InferenceResult;
 import io.tuneserve.inference.RawTensors;
 import io.tuneserve.model.DType;
+import io.tuneserve.model.RequestScope;
 import io.tuneserve.model.ServingException;
 import io.tuneserve.model.SignatureSpec;
 import io.tuneserve.model.TensorData;
@@ -91,11 +92,8 @@ final class OipCodec {
       return -1;
     }
     JsonNode value = header.get("parameters").get("timeout");
-    if (!value.canConvertToExactIntegral() || value.asLong() < 1) {
-      throw ServingException.invalid(
-          "parameter 'timeout' must be a positive whole number of microseconds");
-    }
-    return Math.max(1, (value.asLong() + 999) / 1000);
+    return RequestScope.timeoutMillisOfMicros(
+        value.canConvertToExactIntegral() ? value.asLong() : 0);
   }
 
   static DecodedRequest decode(ModelView view, WireRequest wire) {

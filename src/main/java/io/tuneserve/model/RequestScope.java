@@ -55,6 +55,21 @@ public final class RequestScope {
     return null;
   }
 
+  /**
+   * The Open Inference Protocol's {@code timeout} parameter (microseconds, Triton's convention) in
+   * whole milliseconds, rounded up.
+   *
+   * @throws ServingException (invalid) unless it is positive
+   */
+  public static long timeoutMillisOfMicros(long micros) {
+    if (micros < 1) {
+      throw ServingException.invalid(
+          "parameter 'timeout' must be a positive whole number of microseconds");
+    }
+    // A timeout of centuries is no timeout, but must not overflow a deadline in nanoseconds.
+    return Math.min(micros / 1000 + (micros % 1000 == 0 ? 0 : 1), Long.MAX_VALUE / 4_000_000);
+  }
+
   /** The failure of a request whose timeout passed. */
   public ServingException timedOut() {
     return new ServingException(

@@ -122,6 +122,76 @@ class GrpcApiTest {
             });
   }
 
+  /** The count of {@code tuneserve_requests} with exactly these tags, 0 when none was counted. */
+  private static double requests(String api, String model, String version, int status)
+      throws Exception {
+    java.util.regex.Matcher value =
+        java.util.regex.Pattern.compile(
+                "(?m)^tuneserve_requests_total\\{api=\""
+                    + api
+                    + "\",model=\""
+                    + model
+                    + "\",status=\""
+                    + status
+                    + "\",version=\""
+                    + version
+                    + "\"\\} (\\S+)$")
+            .matcher(server.get("/metrics").body());
+    return value.find() ? Double.parseDouble(value.group(1)) : 0;
+  }
+
+  @Test
+  void callsAreCountedByApiModelVersionAndTheHttpStatusTheirStatusStandsFor() throws Exception {
+    double predicts = requests("tfserving_grpc", "fashion-convnet", "1", 200);
+    double infers = requests("oip_grpc", "fashion-convnet", "", 200);
+    double unknown = requests("oip_grpc", "", "", 404);
+    double invalid = requests("oip_grpc", "fashion-convnet", "", 400);
+    predictions()
+        .predict(
+            predict(imageTensor(image)).toBuilder()
+                .setModelSpec(
+                    ModelSpec.newBuilder().setName("fashion-convnet").setVersion(Int64Value.of(1)))
+                .build());
+    oip().modelInfer(DemoRequests.oneImage(image).build());
+    assertStatus(
+        () -> oip().modelInfer(DemoRequests.oneImage(image).setModelName("no-such-model").build()),
+        Status.Code.NOT_FOUND,
+        "no-such-model");
+    assertStatus(
+        () -> oip().modelInfer(DemoRequests.oneImage(new float[3]).build()),
+        Status.Code.INVALID_ARGUMENT,
+        "");
+    assertThat(requests("tfserving_grpc", "fashion-convnet", "1", 200)).isEqualTo(predicts + 1);
+    assertThat(requests("oip_grpc", "fashion-convnet", "", 200)).isEqualTo(infers + 1);
+    assertThat(requests("oip_grpc", "", "", 404))
+        .as("unknown models counted unnamed")
+        .isEqualTo(unknown + 1);
+    assertThat(requests("oip_grpc", "fashion-convnet", "", 400)).isEqualTo(invalid + 1);
+  }
+
+  @Test
+  void theServerLetsManyCallsShareAConnectionWithoutWaitingForWindowUpdates() throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      io.vertx.core.http.HttpClient client =
+          vertx.createHttpClient(
+              new io.vertx.core.http.HttpClientOptions()
+                  .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2)
+                  .setHttp2ClearTextUpgrade(false));
+      io.vertx.core.http.HttpClientResponse response =
+          client
+              .request(io.vertx.core.http.HttpMethod.GET, server.port(), "127.0.0.1", "/v2")
+              .compose(io.vertx.core.http.HttpClientRequest::send)
+              .await();
+      assertThat(response.version()).isEqualTo(io.vertx.core.http.HttpVersion.HTTP_2);
+      assertThat(response.request().connection().remoteSettings().getInitialWindowSize())
+          .as("bytes a call may send before the server acknowledges them, as grpc-java allows")
+          .isGreaterThanOrEqualTo(1 << 20);
+    } finally {
+      vertx.close().await();
+    }
+  }
+
   @Test
   void predictAndModelInferGiveTheSameProbabilitiesAsEachOther() {
     PredictResponse predicted = predictions().predict(predict(imageTensor(image)));

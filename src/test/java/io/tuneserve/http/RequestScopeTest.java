@@ -9,7 +9,6 @@ import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -28,14 +27,7 @@ class RequestScopeTest {
 
   @BeforeAll
   static void start() throws Exception {
-    String settings =
-        Files.readString(TestData.fashionConvnetSettings())
-            + "\nbatching:\n  max_queue_delay_ms: 1500\n  max_batch_size: 64\n";
-    server =
-        new TestServer()
-            .withDemoModel()
-            .withFile("fashion-convnet", "model.yaml", settings)
-            .start();
+    server = new TestServer().withDemoModelQueueing(1500).start();
   }
 
   @AfterAll

@@ -80,6 +80,19 @@ public final class TestServer implements AutoCloseable {
   }
 
   /** Adds the committed demo model, fashion-convnet version 1, with its model.yaml. */
+  /**
+   * The demo model, its batches waiting {@code millis} to fill, so a lone request stays queued that
+   * long.
+   */
+  public TestServer withDemoModelQueueing(int millis) throws IOException {
+    String settings =
+        Files.readString(TestData.fashionConvnetSettings())
+            + "\nbatching:\n  max_queue_delay_ms: "
+            + millis
+            + "\n  max_batch_size: 64\n";
+    return withDemoModel().withFile("fashion-convnet", "model.yaml", settings);
+  }
+
   public TestServer withDemoModel() {
     withVersion("fashion-convnet", 1, TestData.fashionConvnet());
     try {
