@@ -1,11 +1,16 @@
 package io.tuneserve.grpc;
 
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Parser;
+import io.netty.buffer.ByteBuf;
 import io.tuneserve.metrics.RequestRecorder;
 import io.tuneserve.model.RequestScope;
 import io.tuneserve.model.ServingException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcStatus;
@@ -16,6 +21,7 @@ import io.vertx.grpc.server.GrpcServerResponse;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -293,13 +299,49 @@ final class GrpcCalls {
    * Decoded#error}.
    */
   static <Req, Resp> ServiceMethod<Decoded<Req>, Resp> lenient(ServiceMethod<Req, Resp> method) {
+    return lenient(method, method.decoder()::decode);
+  }
+
+  /**
+   * The same, for messages that carry tensors: read with {@code parser} straight from the bytes as
+   * they arrived, so a {@code bytes} field (a raw tensor of megabytes) is a view of them, not a
+   * copy. The received bytes are never written again, so the view stays valid.
+   */
+  static <Req, Resp> ServiceMethod<Decoded<Req>, Resp> lenient(
+      ServiceMethod<Req, Resp> method, Parser<Req> parser) {
+    GrpcMessageDecoder<Req> decoder = method.decoder();
+    return lenient(
+        method,
+        message -> {
+          if (message.format() != WireFormat.PROTOBUF
+              || message.encoding() != null && !"identity".equals(message.encoding())) {
+            return decoder.decode(message);
+          }
+          ByteBuf bytes = ((BufferInternal) message.payload()).getByteBuf();
+          if (!bytes.hasArray()) {
+            return decoder.decode(message);
+          }
+          CodedInputStream input =
+              CodedInputStream.newInstance(
+                  bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes());
+          input.enableAliasing(true);
+          try {
+            return parser.parseFrom(input);
+          } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+          }
+        });
+  }
+
+  private static <Req, Resp> ServiceMethod<Decoded<Req>, Resp> lenient(
+      ServiceMethod<Req, Resp> method, Function<GrpcMessage, Req> decode) {
     GrpcMessageDecoder<Req> decoder = method.decoder();
     GrpcMessageDecoder<Decoded<Req>> reading =
         new GrpcMessageDecoder<>() {
           @Override
           public Decoded<Req> decode(GrpcMessage message) {
             try {
-              return new Decoded<>(decoder.decode(message), null);
+              return new Decoded<>(decode.apply(message), null);
             } catch (RuntimeException e) {
               return new Decoded<>(null, unreadable(e));
             }

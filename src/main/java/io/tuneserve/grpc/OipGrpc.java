@@ -103,9 +103,13 @@ final class OipGrpc {
             GrpcCalls.lenient(GRPCInferenceServiceGrpcService.ModelMetadata),
             request -> calls.guarded(request, (message, scope) -> metadata(message)))
         .bind(
-            GrpcCalls.lenient(GRPCInferenceServiceGrpcService.ModelInfer),
+            GrpcCalls.lenient(
+                GRPCInferenceServiceGrpcService.ModelInfer, ModelInferRequest.parser()),
             request -> calls.guarded(request, this::infer))
-        .bind(GrpcCalls.lenient(GRPCInferenceServiceGrpcService.ModelStreamInfer), this::stream)
+        .bind(
+            GrpcCalls.lenient(
+                GRPCInferenceServiceGrpcService.ModelStreamInfer, ModelInferRequest.parser()),
+            this::stream)
         .bind(
             GrpcCalls.lenient(GRPCInferenceServiceGrpcService.RepositoryIndex),
             request -> calls.managed(request, (message, scope) -> repository.index(message)))

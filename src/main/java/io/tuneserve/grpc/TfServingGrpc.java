@@ -78,7 +78,7 @@ final class TfServingGrpc {
             PredictionServiceGrpcService.SERVICE_NAME,
             PredictionServiceGrpcService.SERVICE_DESCRIPTOR)
         .bind(
-            GrpcCalls.lenient(PredictionServiceGrpcService.Predict),
+            GrpcCalls.lenient(PredictionServiceGrpcService.Predict, PredictRequest.parser()),
             request -> calls.guarded(request, this::predict))
         .bind(
             GrpcCalls.lenient(PredictionServiceGrpcService.Classify),
