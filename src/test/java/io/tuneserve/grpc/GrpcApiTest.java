@@ -300,10 +300,20 @@ class GrpcApiTest {
                     done.complete(null);
                   }
                 });
-    ModelInferRequest.Builder request = DemoRequests.oneImage(image);
+    // Two different images in turn: each answer must be its own image's, however the messages
+    // shared the connection's buffers.
+    ModelInferRequest.Builder[] images = {
+      DemoRequests.oneImage(image), DemoRequests.oneImage(new float[784])
+    };
+    float[][] expected = new float[2][];
+    for (int k = 0; k < 2; k++) {
+      expected[k] = floats(oip().modelInfer(images[k].build()).getRawOutputContents(0));
+    }
+    assertThat(expected[0]).isNotEqualTo(expected[1]);
+    ModelInferRequest.Builder request = images[0];
     int count = 200;
     for (int i = 0; i < count; i++) {
-      requests.onNext(request.clone().setId("r" + i).build());
+      requests.onNext(images[i % 2].clone().setId("r" + i).build());
     }
     requests.onNext(request.clone().setId("bad").setModelName("no-such-model").build());
     requests.onCompleted();
@@ -313,6 +323,9 @@ class GrpcApiTest {
       io.tuneserve.grpc.proto.inference.ModelStreamInferResponse answer = answers.get("r" + i);
       assertThat(answer.getErrorMessage()).isEmpty();
       assertThat(answer.getInferResponse().getRawOutputContentsCount()).isEqualTo(2);
+      assertThat(floats(answer.getInferResponse().getRawOutputContents(0)))
+          .as("answer r" + i)
+          .containsExactly(expected[i % 2], org.assertj.core.data.Offset.offset(1e-4f));
     }
     assertThat(answers.get("bad").getErrorMessage()).contains("no-such-model");
   }
