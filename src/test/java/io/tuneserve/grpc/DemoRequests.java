@@ -17,14 +17,18 @@ final class DemoRequests {
     }
     return ModelInferRequest.newBuilder()
         .setModelName("fashion-convnet")
-        .addInputs(
-            ModelInferRequest.InferInputTensor.newBuilder()
-                .setName("images")
-                .setDatatype("FP32")
-                .addShape(1)
-                .addShape(28)
-                .addShape(28)
-                .addShape(1))
+        .addInputs(imageInput())
         .addRawInputContents(ByteString.copyFrom(raw.array()));
+  }
+
+  /** The demo model's input of one image, without its values. */
+  static ModelInferRequest.InferInputTensor.Builder imageInput() {
+    return ModelInferRequest.InferInputTensor.newBuilder()
+        .setName("images")
+        .setDatatype("FP32")
+        .addShape(1)
+        .addShape(28)
+        .addShape(28)
+        .addShape(1);
   }
 }

@@ -216,14 +216,7 @@ class GrpcApiTest {
       raw.putFloat(pixel);
       contents.addFp32Contents(pixel);
     }
-    ModelInferRequest.InferInputTensor.Builder input =
-        ModelInferRequest.InferInputTensor.newBuilder()
-            .setName("images")
-            .setDatatype("FP32")
-            .addShape(1)
-            .addShape(28)
-            .addShape(28)
-            .addShape(1);
+    ModelInferRequest.InferInputTensor.Builder input = DemoRequests.imageInput();
     ModelInferRequest.Builder request =
         ModelInferRequest.newBuilder()
             .setModelName("fashion-convnet")

@@ -135,6 +135,14 @@ class GrpcFuzzTest {
         .build();
   }
 
+  /** The request with its one input also given a single typed value. */
+  private static ModelInferRequest.Builder withOneContent(ModelInferRequest.Builder request) {
+    return request.setInputs(
+        0,
+        request.getInputs(0).toBuilder()
+            .setContents(InferTensorContents.newBuilder().addFp32Contents(1)));
+  }
+
   private static ModelInferRequest.Builder infer(String datatype, long... shape) {
     ModelInferRequest.InferInputTensor.Builder input =
         ModelInferRequest.InferInputTensor.newBuilder().setName("images").setDatatype(datatype);
@@ -237,13 +245,7 @@ class GrpcFuzzTest {
     assertRefused(
         "contents and raw both set",
         modelInfer,
-        infer("FP32", image)
-            .setInputs(
-                0,
-                infer("FP32", image).getInputs(0).toBuilder()
-                    .setContents(InferTensorContents.newBuilder().addFp32Contents(1)))
-            .addRawInputContents(ByteString.copyFrom(raw))
-            .build());
+        withOneContent(infer("FP32", image)).addRawInputContents(ByteString.copyFrom(raw)).build());
     assertRefused(
         "raw size that lies",
         modelInfer,
@@ -266,15 +268,7 @@ class GrpcFuzzTest {
     assertRefused("negative dimension", modelInfer, infer("FP32", 1, -28, 28, 1).build());
     assertRefused(
         "huge dimensions", modelInfer, infer("FP32", 1L << 40, 1L << 40, 1L << 40).build());
-    assertRefused(
-        "too few contents",
-        modelInfer,
-        infer("FP32", image)
-            .setInputs(
-                0,
-                infer("FP32", image).getInputs(0).toBuilder()
-                    .setContents(InferTensorContents.newBuilder().addFp32Contents(1)))
-            .build());
+    assertRefused("too few contents", modelInfer, withOneContent(infer("FP32", image)).build());
     assertRefused(
         "BYTES raw that lies",
         modelInfer,
